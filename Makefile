@@ -1,0 +1,22 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each installs what it is missing.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: test demo setup emulator clean
+
+## Run every check: formatting, lints, Rust tests, wasm tests in Chromium and Node, package and page tests.
+test:
+	scripts/test.sh
+
+## Build the emulator (release).
+emulator:
+	cargo build --release -p kaizala-emulator
+
+## Install everything the build and tests need (skips what is there).
+setup:
+	scripts/setup.sh all
+
+clean:
+	cargo clean
+	rm -rf pkg tests/node_modules www/pkg

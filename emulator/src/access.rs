@@ -1,0 +1,188 @@
+//! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles (§2, §6).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Group, OrgRole, Role, World};
+
+/// The principal of a resource call, resolved from its `accessToken` header.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub application_id: String,
+    pub scopes: Vec<String>,
+    /// A group token reaches this one group only (as its admin).
+    pub group_limit: Option<String>,
+    /// An organisation admin's own token: manages every organisation group.
+    pub org_admin: bool,
+    /// `http://host:port` the call came in on (for URLs handed back).
+    pub origin: String,
+}
+
+/// `http://{Host}` of a request, so URLs handed back work from whichever address the caller used.
+pub fn origin_of(headers: &HeaderMap, fallback: &str) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+pub fn endpoint_url(origin: &str, region: &str) -> String {
+    format!("{origin}/{region}/")
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Inside the `/{region}/v1` nest the URI is stripped of its prefix; the original keeps it.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|o| o.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        let region = path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let origin = origin_of(&parts.headers, &state.origin);
+        let token = parts
+            .headers
+            .get("accessToken")
+            .and_then(|h| h.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("the accessToken header is missing"))?
+            .to_string();
+        let caller = {
+            let w = state.world.lock().map_err(|_| ApiError::with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+            let now = w.now();
+            let at = w
+                .access_tokens
+                .get(&token)
+                .ok_or_else(|| ApiError::unauthorized("the access token is not valid"))?;
+            if at.expires_at <= now {
+                return Err(ApiError::unauthorized("the access token has expired"));
+            }
+            if !w.connectors.contains_key(&at.application_id) {
+                return Err(ApiError::unauthorized("the connector of this token was deleted"));
+            }
+            let user = w
+                .users
+                .get(&at.user_id)
+                .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
+            if user.region != region {
+                return Err(ApiError::relocated(endpoint_url(&origin, &user.region)));
+            }
+            Caller {
+                user_id: at.user_id.clone(),
+                application_id: at.application_id.clone(),
+                scopes: at.scopes.clone(),
+                group_limit: at.group_id.clone(),
+                org_admin: at.group_id.is_none() && user.org_role == OrgRole::OrgAdmin,
+                origin,
+            }
+        };
+        state.throttle(&caller.application_id)?;
+        Ok(caller)
+    }
+}
+
+impl Caller {
+    /// 403 unless the token was granted `scope`.
+    pub fn need(&self, scope: &str) -> ApiResult<()> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this token was not granted the {scope} scope"
+            )))
+        }
+    }
+
+    /// The caller's role in a group, if the token reaches it.
+    ///
+    /// A group token is admin in its own group only. Otherwise: the caller's membership role; an
+    /// admin of an ancestor group administers its sub-groups; an organisation admin administers every
+    /// organisation group, member or not.
+    pub fn role_in(&self, w: &World, group_id: &str) -> Option<Role> {
+        if let Some(limit) = &self.group_limit {
+            return (limit == group_id && w.groups.contains_key(group_id)).then_some(Role::Admin);
+        }
+        let g = w.groups.get(group_id)?;
+        let direct = g.role_of(&self.user_id);
+        if direct == Some(Role::Admin) {
+            return direct;
+        }
+        if self.org_admin && g.mapped_to_tenant {
+            return Some(Role::Admin);
+        }
+        if self.admin_of_ancestor(w, group_id) {
+            return Some(Role::Admin);
+        }
+        direct
+    }
+
+    fn admin_of_ancestor(&self, w: &World, group_id: &str) -> bool {
+        let mut seen: Vec<String> = Vec::new();
+        let mut stack: Vec<String> = w
+            .groups
+            .get(group_id)
+            .map(|g| g.parents.clone())
+            .unwrap_or_default();
+        while let Some(p) = stack.pop() {
+            if seen.contains(&p) {
+                continue;
+            }
+            if let Some(pg) = w.groups.get(&p) {
+                if pg.role_of(&self.user_id) == Some(Role::Admin) {
+                    return true;
+                }
+                stack.extend(pg.parents.iter().cloned());
+            }
+            seen.push(p);
+        }
+        false
+    }
+
+    /// The group, when it exists (404) and the token reaches it (403); returns the caller's role.
+    pub fn reach<'w>(&self, w: &'w World, group_id: &str) -> ApiResult<(&'w Group, Role)> {
+        let g = w
+            .groups
+            .get(group_id)
+            .ok_or_else(|| ApiError::not_found(format!("no group {group_id}")))?;
+        let role = self.role_in(w, group_id).ok_or_else(|| {
+            ApiError::forbidden("this token does not reach that group (not a member)")
+        })?;
+        Ok((g, role))
+    }
+
+    /// As `reach`, but only an admin may go on (§6: only admins add or remove anyone).
+    pub fn admin_of<'w>(&self, w: &'w World, group_id: &str) -> ApiResult<&'w Group> {
+        let (g, role) = self.reach(w, group_id)?;
+        if role != Role::Admin {
+            return Err(ApiError::forbidden(
+                "only a group admin or an organisation admin may do this",
+            ));
+        }
+        Ok(g)
+    }
+
+    /// Tenant-wide calls (bots): an organisation admin's own token only.
+    pub fn tenant_admin(&self) -> ApiResult<()> {
+        if self.org_admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "only an organisation admin's token may manage the organisation's bots",
+            ))
+        }
+    }
+}

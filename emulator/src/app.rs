@@ -1,0 +1,472 @@
+//! The server: configuration, shared state, the router, and the layers every call passes (CORS, faults, log, persistence).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{LoggedRequest, Ms, World};
+
+/// Everything the command line sets.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub static_dir: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    pub dev_api: bool,
+    /// Calls a minute per connector (§1: 100).
+    pub connector_limit: u32,
+    /// Calls a minute per tenant, all connectors together (§1: 300).
+    pub tenant_limit: u32,
+    /// The first webhook retry waits this long; each later one twice the one before.
+    pub webhook_backoff_ms: u64,
+    /// How long a webhook callback has to echo the validation token.
+    pub validation_timeout_ms: u64,
+    /// Largest media upload, in bytes (413 above it).
+    pub media_limit: usize,
+    pub quiet: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 8080,
+            static_dir: None,
+            data: None,
+            dev_api: true,
+            connector_limit: 100,
+            tenant_limit: 300,
+            // 6 retries at 45.7 min × 2^n add up to 2 days (§5).
+            webhook_backoff_ms: 2_742_857,
+            validation_timeout_ms: 5_000,
+            media_limit: 25 * 1024 * 1024,
+            quiet: false,
+        }
+    }
+}
+
+/// One planned failure (`POST /_emulator/faults`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    pub path: String,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub retry_after: Option<Value>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+    #[serde(default)]
+    pub drop: bool,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    /// A fault's path matches a request path that equals it or ends with it, so `/v1/groups`
+    /// matches the call in any region.
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        let method_ok = self
+            .method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
+        method_ok && (path == self.path || path.ends_with(&self.path))
+    }
+}
+
+#[derive(Default)]
+pub struct Throttle {
+    per_connector: HashMap<String, VecDeque<Ms>>,
+    tenant: VecDeque<Ms>,
+}
+
+pub struct Shared {
+    pub world: Mutex<World>,
+    pub config: Config,
+    /// `http://127.0.0.1:port`, for when a request has no Host header.
+    pub origin: String,
+    pub log: Mutex<Vec<LoggedRequest>>,
+    seq: AtomicU64,
+    pub faults: Mutex<Vec<Fault>>,
+    pub throttle: Mutex<Throttle>,
+    pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
+    pub webhook_wake: tokio::sync::Notify,
+    pub http: reqwest::Client,
+    save_lock: tokio::sync::Mutex<()>,
+}
+
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn new(world: World, config: Config, origin: String) -> Shared {
+        Shared {
+            world: Mutex::new(world),
+            config,
+            origin,
+            log: Mutex::new(Vec::new()),
+            seq: AtomicU64::new(0),
+            faults: Mutex::new(Vec::new()),
+            throttle: Mutex::new(Throttle::default()),
+            inbox: Mutex::new(BTreeMap::new()),
+            webhook_wake: tokio::sync::Notify::new(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+            save_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The world, locked. A poisoned lock (a panic elsewhere) still yields the data.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn now(&self) -> Ms {
+        self.world().now()
+    }
+
+    /// Counts one call against the connector's and the tenant's minute; 429 past either limit.
+    pub fn throttle(&self, application_id: &str) -> ApiResult<()> {
+        let now = self.now();
+        let mut t = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
+        let window = 60_000;
+        let Throttle {
+            per_connector,
+            tenant,
+        } = &mut *t;
+        let conn = per_connector.entry(application_id.to_string()).or_default();
+        for q in [&mut *conn, &mut *tenant] {
+            while q.front().is_some_and(|&at| at + window <= now || at > now) {
+                q.pop_front();
+            }
+        }
+        let wait = |q: &VecDeque<Ms>| -> u64 {
+            let oldest = q.front().copied().unwrap_or(now);
+            ((oldest + window - now).max(1) as u64).div_ceil(1000)
+        };
+        if conn.len() as u64 >= self.config.connector_limit as u64 {
+            return Err(ApiError::throttled(
+                wait(conn),
+                format!(
+                    "more than {} calls a minute for this connector",
+                    self.config.connector_limit
+                ),
+            ));
+        }
+        if tenant.len() as u64 >= self.config.tenant_limit as u64 {
+            return Err(ApiError::throttled(
+                wait(tenant),
+                format!(
+                    "more than {} calls a minute for this tenant",
+                    self.config.tenant_limit
+                ),
+            ));
+        }
+        conn.push_back(now);
+        tenant.push_back(now);
+        Ok(())
+    }
+
+    /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).
+    pub fn wake_webhooks(&self) {
+        self.webhook_wake.notify_one();
+    }
+
+    /// Writes the state to `--data` atomically (a temporary file, then a rename).
+    pub async fn save(&self) -> Result<(), String> {
+        let Some(path) = self.config.data.clone() else {
+            return Ok(());
+        };
+        let _guard = self.save_lock.lock().await;
+        let text = {
+            let w = self.world();
+            serde_json::to_vec(&*w).map_err(|e| e.to_string())?
+        };
+        tokio::task::spawn_blocking(move || crate::persist::write_atomic(&path, &text))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    fn record(&self, method: &Method, path: &str, status: u16, changed_state: bool) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let at = self.now();
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(LoggedRequest {
+                seq,
+                at,
+                method: method.to_string(),
+                path: path.to_string(),
+                status,
+                changed_state,
+            });
+    }
+}
+
+/// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
+fn is_platform_path(path: &str) -> bool {
+    let mut segs = path.trim_start_matches('/').split('/');
+    let first = segs.next().unwrap_or_default();
+    let second = segs.next().unwrap_or_default();
+    first == "v1" || first == "api" || first == "media" || second == "v1"
+}
+
+/// Reads that use POST or GET but change nothing, and GETs that do change state.
+fn changes_state(method: &Method, path: &str, status: u16) -> bool {
+    if !(200..300).contains(&status) {
+        return false;
+    }
+    if method == Method::GET {
+        // Minting an access token (or a bot's) creates one.
+        return path.ends_with("/v1/accessToken") || path.contains("/v1/bot/accessToken/");
+    }
+    if method == Method::POST && path.ends_with("/subscribers") {
+        return false;
+    }
+    method == Method::POST || method == Method::PUT || method == Method::DELETE
+}
+
+/// Logs every platform call and, when it changed state, saves before answering.
+async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let platform = is_platform_path(&path);
+    let resp = next.run(req).await;
+    if platform && method != Method::OPTIONS {
+        let status = resp.status().as_u16();
+        let changed = changes_state(&method, &path, status);
+        state.record(&method, &path, status, changed);
+        if changed {
+            if let Err(e) = state.save().await {
+                eprintln!("kaizala-emulator: could not save state: {e}");
+            }
+        }
+    }
+    resp
+}
+
+/// Applies the planned failures of `/_emulator/faults` (to any path, dev API included except the
+/// faults endpoint itself, so a test can make the built-in webhook inbox fail too).
+async fn faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if req.method() == Method::OPTIONS || path.starts_with("/_emulator/faults") {
+        return next.run(req).await;
+    }
+    let fault = {
+        let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = faults.iter().position(|f| f.matches(req.method(), &path));
+        hit.map(|i| {
+            let f = faults[i].clone();
+            if faults[i].count <= 1 {
+                faults.remove(i);
+            } else {
+                faults[i].count -= 1;
+            }
+            f
+        })
+    };
+    let Some(fault) = fault else {
+        return next.run(req).await;
+    };
+    if let Some(ms) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let mut resp = match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        // A planned status answers instead of the handler: nothing is applied.
+        Some(status) => {
+            let mut e = ApiError::with_status(status);
+            e.message = format!("{} (planned by /_emulator/faults)", e.message);
+            e.into_response()
+        }
+        // Otherwise the call really runs, then its answer is replaced or lost.
+        None => next.run(req).await,
+    };
+    if let Some(ra) = &fault.retry_after {
+        let text = match ra {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    if fault.drop {
+        // A body that fails before its first byte: hyper closes the connection without answering.
+        let stream = futures_util::stream::once(async {
+            Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("dropped by a planned fault"))
+        });
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from_stream(stream));
+    }
+    if let Some(body) = fault.body {
+        let (mut parts, _) = resp.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from(body));
+    }
+    resp
+}
+
+/// `{origin}/{region}/`: what a fetch lands on when it follows a 308 by itself.
+async fn endpoint_root(State(state): State<AppState>, req: Request) -> Response {
+    let origin = crate::access::origin_of(req.headers(), &state.origin);
+    let region = req
+        .uri()
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Json(json!({
+        "endpointUrl": crate::access::endpoint_url(&origin, &region),
+        "message": "this is a Kaizala endpoint URL; resource calls go under v1/"
+    }))
+    .into_response()
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no such call: {} {}",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+pub fn cors() -> CorsLayer {
+    let allowed = [
+        "accesstoken",
+        "applicationid",
+        "applicationsecret",
+        "refreshtoken",
+        "content-type",
+        "kz-callback-token",
+    ]
+    .map(HeaderName::from_static);
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods(AllowMethods::list([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]))
+        .allow_headers(AllowHeaders::list(allowed))
+        .expose_headers([header::LOCATION, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+pub fn router(state: AppState) -> Router {
+    let resources = Router::new()
+        .merge(crate::groups::routes())
+        .merge(crate::members::routes())
+        .merge(crate::subscribers::routes())
+        .merge(crate::messages::routes())
+        .merge(crate::media::routes(state.config.media_limit))
+        .merge(crate::actions::routes())
+        .merge(crate::reactions::routes())
+        .merge(crate::webhooks::routes())
+        .merge(crate::users::routes());
+    let mut app = Router::new()
+        .merge(crate::tokens::routes())
+        .merge(crate::media::public_routes())
+        .nest("/{region}/v1", resources)
+        .route("/{region}", any(endpoint_root))
+        .route("/{region}/", any(endpoint_root));
+    if state.config.dev_api {
+        app = app.nest("/_emulator", crate::devapi::routes());
+    }
+    app = match &state.config.static_dir {
+        Some(dir) => app.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .fallback(axum::handler::HandlerWithoutStateExt::into_service(not_found)),
+        ),
+        None => app.fallback(not_found),
+    };
+    app.layer(middleware::from_fn_with_state(state.clone(), faults))
+        .layer(middleware::from_fn_with_state(state.clone(), log_and_persist))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// A running emulator (tests start one on port 0).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting calls and waits for the server to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+        let _ = self.state.save().await;
+    }
+}
+
+/// Loads or seeds the world, binds 127.0.0.1:`port`, and serves in the background.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let world = match &config.data {
+        Some(path) => match crate::persist::load(path)? {
+            Some(w) => w,
+            None => crate::seed::demo_world(),
+        },
+        None => crate::seed::demo_world(),
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let url = format!("http://{addr}");
+    let state: AppState = Arc::new(Shared::new(world, config, url.clone()));
+    state.save().await?;
+    let app = router(state.clone());
+    tokio::spawn(crate::webhooks::delivery_loop(state.clone()));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            eprintln!("kaizala-emulator: server error: {e}");
+        }
+    });
+    Ok(Running {
+        addr,
+        url,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}

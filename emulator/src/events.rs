@@ -1,0 +1,73 @@
+//! Webhook events: building the §5 envelope and queueing it on every active webhook that listens.
+
+use serde_json::{json, Value};
+
+use crate::state::{new_id, PendingEvent, World};
+
+/// What an event is about: its group, and (for action events) the action and its package.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub group_id: &'a str,
+    pub action_id: Option<&'a str>,
+    pub package_id: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    pub fn group(group_id: &'a str) -> Self {
+        Target {
+            group_id,
+            action_id: None,
+            package_id: None,
+        }
+    }
+}
+
+/// Queues `event_type` with `data` on every active, unexpired webhook registered for the target's
+/// group, action or action package and listening to that event type. Returns how many were queued;
+/// the caller wakes the delivery task (`Shared::wake_webhooks`) once the world lock is released.
+pub fn emit(w: &mut World, target: Target, event_type: &str, data: Value, from_user_id: &str) -> usize {
+    let now = w.now();
+    let event_id = new_id();
+    let (from_mobile, from_name, from_pic) = w
+        .users
+        .get(from_user_id)
+        .map(|u| (u.mobile.clone(), u.name.clone(), u.profile_pic.clone()))
+        .unwrap_or_default();
+    let mut queued = 0;
+    for hook in w.webhooks.values_mut() {
+        if !hook.active || hook.validity <= now {
+            continue;
+        }
+        if !hook.event_types.iter().any(|t| t == event_type) {
+            continue;
+        }
+        let hit = match hook.object_type.as_str() {
+            "Group" => hook.object_id == target.group_id,
+            "Action" => target.action_id == Some(hook.object_id.as_str()),
+            "ActionPackage" => target.package_id == Some(hook.object_id.as_str()),
+            _ => false,
+        };
+        if !hit {
+            continue;
+        }
+        let event = json!({
+            "objectId": hook.object_id,
+            "objectType": hook.object_type,
+            "eventType": event_type,
+            "eventId": event_id,
+            "data": data,
+            "context": hook.callback_context.clone().unwrap_or(Value::Null),
+            "fromUser": from_mobile,
+            "fromUserId": from_user_id,
+            "fromUserName": from_name,
+            "fromUserProfilePic": from_pic,
+        });
+        hook.queue.push_back(PendingEvent {
+            event,
+            failures: 0,
+            next_at: now,
+        });
+        queued += 1;
+    }
+    queued
+}

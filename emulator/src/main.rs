@@ -1,0 +1,96 @@
+//! The `kaizala-emulator` command: parses flags, starts the server, stops on Ctrl-C.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use kaizala_emulator::{start, Config};
+
+/// The Kaizala connector platform on localhost: auth, resources, webhooks and a dev API.
+#[derive(Parser, Debug)]
+#[command(name = "kaizala-emulator", version)]
+struct Args {
+    /// Port to listen on, on 127.0.0.1. 0 takes a free port (printed at start).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Also serve this folder's files at / (the demo page).
+    #[arg(long = "static", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
+    /// Keep state in this JSON file across restarts (written atomically after every change).
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Turn off the /_emulator/ dev API (its paths then answer 404).
+    #[arg(long)]
+    no_dev_api: bool,
+    /// Calls a minute allowed per connector before 429.
+    #[arg(long, default_value_t = 100)]
+    connector_limit: u32,
+    /// Calls a minute allowed per tenant (all connectors together) before 429.
+    #[arg(long, default_value_t = 300)]
+    tenant_limit: u32,
+    /// Wait before the first webhook retry, in ms; each later retry waits twice as long
+    /// (the default spreads 6 retries over 2 days; tests use e.g. 50).
+    #[arg(long, default_value_t = 2_742_857)]
+    webhook_backoff_ms: u64,
+    /// How long a webhook callback has to echo the validation token, in ms.
+    #[arg(long, default_value_t = 5_000)]
+    validation_timeout_ms: u64,
+    /// Largest media upload in bytes (larger ones get 413).
+    #[arg(long, default_value_t = 25 * 1024 * 1024)]
+    media_limit: usize,
+    /// Print nothing but the listening line.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[tokio::main]
+async fn main() {
+    let a = Args::parse();
+    let config = Config {
+        port: a.port,
+        static_dir: a.static_dir,
+        data: a.data,
+        dev_api: !a.no_dev_api,
+        connector_limit: a.connector_limit,
+        tenant_limit: a.tenant_limit,
+        webhook_backoff_ms: a.webhook_backoff_ms,
+        validation_timeout_ms: a.validation_timeout_ms,
+        media_limit: a.media_limit,
+        quiet: a.quiet,
+    };
+    let quiet = config.quiet;
+    let dev_api = config.dev_api;
+    let running = match start(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("kaizala-emulator: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("Kaizala emulator listening on {}", running.url);
+    if !quiet {
+        println!("  auth:      {}/v1", running.url);
+        println!("  oauth:     {}/api/Oauth/Authorize", running.url);
+        if dev_api {
+            println!("  demo seed: {}/_emulator/seed", running.url);
+        }
+        println!("Press Ctrl-C to stop.");
+    }
+    shutdown_signal().await;
+    running.stop().await;
+}
+
+/// Ctrl-C, or SIGTERM from a test runner or `make`.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,158 @@
+//! Shared test support: an emulator on a free port, tokens for the demo tenant's users, JSON calls.
+#![allow(dead_code)]
+
+use kaizala_emulator::{start, Config, Running};
+use serde_json::{json, Value};
+
+pub const ORG_ADMIN: &str = "+911000000001";
+pub const GROUP_ADMIN_NORTH: &str = "+911000000002";
+pub const GROUP_ADMIN_SOUTH: &str = "+911000000003";
+/// The first of the twelve members (+911000000010 … +911000000021).
+pub const MEMBER: &str = "+911000000010";
+pub const MEMBER_SOUTH: &str = "+911000000016";
+
+pub struct Emu {
+    pub running: Running,
+    pub url: String,
+    pub http: reqwest::Client,
+    pub seed: Value,
+}
+
+pub fn test_config() -> Config {
+    Config {
+        port: 0,
+        connector_limit: 100_000,
+        tenant_limit: 100_000,
+        webhook_backoff_ms: 40,
+        validation_timeout_ms: 2_000,
+        quiet: true,
+        ..Config::default()
+    }
+}
+
+pub async fn emu() -> Emu {
+    emu_with(test_config()).await
+}
+
+pub async fn emu_with(config: Config) -> Emu {
+    let running = start(config).await.expect("emulator starts");
+    let url = running.url.clone();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let seed: Value = http
+        .get(format!("{url}/_emulator/seed"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Emu { running, url, http, seed }
+}
+
+/// A signed-in user of the demo tenant: an access token and that user's endpoint URL.
+pub struct Session {
+    pub token: String,
+    pub endpoint: String,
+}
+
+impl Emu {
+    pub fn app_id(&self) -> String {
+        self.seed["applicationId"].as_str().unwrap().to_string()
+    }
+    pub fn app_secret(&self) -> String {
+        self.seed["applicationSecret"].as_str().unwrap().to_string()
+    }
+    /// The id of a seeded group by name ("Contoso Relief", "North Region", "South Region",
+    /// "North Field Team", "South Field Team", "Contoso Updates" — the public one).
+    pub fn group(&self, name: &str) -> String {
+        self.seed["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["groupName"] == name)
+            .unwrap_or_else(|| panic!("no seeded group {name}"))["groupId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A user token for `mobile` from the demo connector, exchanged for an access token.
+    pub async fn login(&self, mobile: &str) -> Session {
+        self.login_with(mobile, &self.app_id(), &self.app_secret()).await
+    }
+
+    pub async fn login_with(&self, mobile: &str, app_id: &str, secret: &str) -> Session {
+        let rt: Value = self
+            .http
+            .post(format!("{}/_emulator/userToken", self.url))
+            .json(&json!({"applicationId": app_id, "mobileNumber": mobile}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let refresh = rt["refreshToken"].as_str().expect("refresh token").to_string();
+        self.mint(app_id, secret, &refresh).await
+    }
+
+    pub async fn mint(&self, app_id: &str, secret: &str, refresh: &str) -> Session {
+        let resp = self
+            .http
+            .get(format!("{}/v1/accessToken", self.url))
+            .header("applicationId", app_id)
+            .header("applicationSecret", secret)
+            .header("refreshToken", refresh)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "minting an access token");
+        let body: Value = resp.json().await.unwrap();
+        Session {
+            token: body["accessToken"].as_str().unwrap().to_string(),
+            endpoint: body["endpointUrl"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// A resource call: `path` is relative to `{endpointUrl}v1/`. Returns (status, JSON body or Null).
+    pub async fn call(&self, s: &Session, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}v1/{}", s.endpoint, path.trim_start_matches('/'));
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(m, url).header("accessToken", &s.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A dev-API or other call by absolute path on the emulator's origin.
+    pub async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(m, format!("{}{}", self.url, path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn advance(&self, ms: i64) {
+        let (st, _) = self.raw("POST", "/_emulator/clock", Some(json!({"advanceMs": ms}))).await;
+        assert_eq!(st, 200);
+    }
+}
+
+/// Asserts a refusal: the status, and the one error body shape `{"error": {"code", "message"}}`.
+pub fn assert_error(resp: &(u16, Value), status: u16) {
+    assert_eq!(resp.0, status, "expected {status}, got {} {}", resp.0, resp.1);
+    assert!(resp.1["error"]["code"].is_string(), "error body shape: {}", resp.1);
+    assert!(resp.1["error"]["message"].is_string(), "error body shape: {}", resp.1);
+}
