@@ -49,7 +49,12 @@ pub async fn emu_with(config: Config) -> Emu {
         .json()
         .await
         .unwrap();
-    Emu { running, url, http, seed }
+    Emu {
+        running,
+        url,
+        http,
+        seed,
+    }
 }
 
 /// A signed-in user of the demo tenant: an access token and that user's endpoint URL.
@@ -79,23 +84,43 @@ impl Emu {
             .to_string()
     }
 
-    /// A user token for `mobile` from the demo connector, exchanged for an access token.
+    /// `mobile` signed in to the demo connector, with an access token.
     pub async fn login(&self, mobile: &str) -> Session {
-        self.login_with(mobile, &self.app_id(), &self.app_secret()).await
+        self.login_with(mobile, &self.app_id(), &self.app_secret())
+            .await
     }
 
+    /// Signs `mobile` in with a PIN (generatePin, the SMS outbox, loginWithPinAndApplicationId), so
+    /// the seeded user and group tokens stay valid.
     pub async fn login_with(&self, mobile: &str, app_id: &str, secret: &str) -> Session {
-        let rt: Value = self
-            .http
-            .post(format!("{}/_emulator/userToken", self.url))
-            .json(&json!({"applicationId": app_id, "mobileNumber": mobile}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let refresh = rt["refreshToken"].as_str().expect("refresh token").to_string();
+        let (st, _) = self
+            .raw(
+                "POST",
+                "/v1/generatePin",
+                Some(json!({"mobileNumber": mobile, "applicationId": app_id})),
+            )
+            .await;
+        assert_eq!(st, 200, "generatePin for {mobile}");
+        let (_, sms) = self
+            .raw(
+                "GET",
+                &format!("/_emulator/sms?mobileNumber={}", mobile.replace('+', "%2B")),
+                None,
+            )
+            .await;
+        let pin = sms["messages"][0]["pin"].as_i64().expect("a PIN was sent");
+        let (st, login) = self
+            .raw(
+                "POST",
+                "/v1/loginWithPinAndApplicationId",
+                Some(json!({"mobileNumber": mobile, "applicationId": app_id, "pin": pin})),
+            )
+            .await;
+        assert_eq!(st, 200, "PIN login for {mobile}: {login}");
+        let refresh = login["refreshToken"]
+            .as_str()
+            .expect("refresh token")
+            .to_string();
         self.mint(app_id, secret, &refresh).await
     }
 
@@ -118,7 +143,13 @@ impl Emu {
     }
 
     /// A resource call: `path` is relative to `{endpointUrl}v1/`. Returns (status, JSON body or Null).
-    pub async fn call(&self, s: &Session, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        s: &Session,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let url = format!("{}v1/{}", s.endpoint, path.trim_start_matches('/'));
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(m, url).header("accessToken", &s.token);
@@ -145,14 +176,28 @@ impl Emu {
     }
 
     pub async fn advance(&self, ms: i64) {
-        let (st, _) = self.raw("POST", "/_emulator/clock", Some(json!({"advanceMs": ms}))).await;
+        let (st, _) = self
+            .raw("POST", "/_emulator/clock", Some(json!({"advanceMs": ms})))
+            .await;
         assert_eq!(st, 200);
     }
 }
 
 /// Asserts a refusal: the status, and the one error body shape `{"error": {"code", "message"}}`.
 pub fn assert_error(resp: &(u16, Value), status: u16) {
-    assert_eq!(resp.0, status, "expected {status}, got {} {}", resp.0, resp.1);
-    assert!(resp.1["error"]["code"].is_string(), "error body shape: {}", resp.1);
-    assert!(resp.1["error"]["message"].is_string(), "error body shape: {}", resp.1);
+    assert_eq!(
+        resp.0, status,
+        "expected {status}, got {} {}",
+        resp.0, resp.1
+    );
+    assert!(
+        resp.1["error"]["code"].is_string(),
+        "error body shape: {}",
+        resp.1
+    );
+    assert!(
+        resp.1["error"]["message"].is_string(),
+        "error body shape: {}",
+        resp.1
+    );
 }
