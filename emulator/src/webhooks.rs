@@ -1,0 +1,593 @@
+//! Outgoing webhooks (§5): registration with callback validation, listing, update, removal, and the delivery task with retries.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::access::Caller;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
+use crate::state::{random_token, Ms, Webhook, World, DAY_MS};
+
+/// The event types of §5, in the order the platform lists them.
+pub const EVENT_TYPES: &[&str] = &[
+    "ActionCreated",
+    "ActionResponse",
+    "SurveyCreated",
+    "JobCreated",
+    "SurveyResponse",
+    "JobResponse",
+    "TextMessageCreated",
+    "AttachmentCreated",
+    "Announcement",
+    "MemberAdded",
+    "MemberRemoved",
+    "GroupAdded",
+    "GroupRemoved",
+];
+
+pub const OBJECT_TYPES: &[&str] = &["Group", "Action", "ActionPackage"];
+
+/// Failed tries after which a webhook is disabled: the first try plus 6 retries (§5).
+pub const MAX_FAILURES: u32 = 7;
+
+/// A registration without `validity` lasts two years (§5).
+pub const DEFAULT_VALIDITY_MS: Ms = 2 * 365 * DAY_MS;
+
+/// How long one delivery may take before it counts as failed.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The delivery task never sleeps longer than this, so a clock jump (`/_emulator/clock`) is noticed.
+const MAX_IDLE_MS: Ms = 250;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhook", post(register).get(list))
+        .route("/webhook/{webhookId}", put(update).delete(remove))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the fields
+
+fn object_type(body: &Value) -> ApiResult<Option<String>> {
+    match opt_str(body, &["objectType", "ObjectType"], "objectType")? {
+        None => Ok(None),
+        Some(t) => check_object_type(&t).map(Some),
+    }
+}
+
+fn check_object_type(t: &str) -> ApiResult<String> {
+    OBJECT_TYPES
+        .iter()
+        .find(|o| **o == t)
+        .map(|o| o.to_string())
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "objectType",
+                format!("'{t}' is not one of Group, Action, ActionPackage"),
+            )
+        })
+}
+
+fn object_id(body: &Value) -> ApiResult<Option<String>> {
+    match opt_str(body, &["objectId", "ObjectId"], "objectId")? {
+        Some(s) if s.trim().is_empty() => Err(ApiError::invalid("objectId", "must not be empty")),
+        other => Ok(other),
+    }
+}
+
+/// `eventTypes`: at least one, each one of the 13 documented types; repeats are dropped.
+fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
+    let Some(list) = opt_array(body, &["eventTypes", "EventTypes"], "eventTypes")? else {
+        return Ok(None);
+    };
+    if list.is_empty() {
+        return Err(ApiError::invalid(
+            "eventTypes",
+            "must list at least one event type",
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let name = format!("eventTypes[{i}]");
+        let Value::String(s) = item else {
+            return Err(ApiError::invalid(name, "must be an event type name"));
+        };
+        if !EVENT_TYPES.contains(&s.as_str()) {
+            return Err(ApiError::invalid(
+                name,
+                format!(
+                    "'{s}' is not an event type (one of {})",
+                    EVENT_TYPES.join(", ")
+                ),
+            ));
+        }
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `callBackUrl` (also read as `callbackUrl`, §8): an absolute http or https URL.
+fn callback_url(body: &Value) -> ApiResult<Option<String>> {
+    let Some(url) = opt_str(
+        body,
+        &["callBackUrl", "callbackUrl", "CallBackUrl"],
+        "callBackUrl",
+    )?
+    else {
+        return Ok(None);
+    };
+    let url = url.trim().to_string();
+    let parsed = reqwest::Url::parse(&url).map_err(|e| {
+        ApiError::invalid(
+            "callBackUrl",
+            format!("'{url}' is not an absolute URL ({e})"),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ApiError::invalid(
+            "callBackUrl",
+            format!("'{url}' must be an http or https URL"),
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(ApiError::invalid(
+            "callBackUrl",
+            format!("'{url}' names no host"),
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// `callBackToken` (also `callbackToken`): sent back as a header, so it must be a valid header
+/// value. An empty string means "no token".
+fn callback_token(body: &Value) -> ApiResult<Option<Option<String>>> {
+    let Some(t) = opt_str(
+        body,
+        &["callBackToken", "callbackToken", "CallBackToken"],
+        "callBackToken",
+    )?
+    else {
+        return Ok(None);
+    };
+    if t.is_empty() {
+        return Ok(Some(None));
+    }
+    if HeaderValue::from_str(&t).is_err() || t.chars().any(|c| c.is_control()) {
+        return Err(ApiError::invalid(
+            "callBackToken",
+            "must be printable text (it is sent back in the kz-callback-token header)",
+        ));
+    }
+    Ok(Some(Some(t)))
+}
+
+fn callback_context(body: &Value) -> Option<Value> {
+    field(
+        body,
+        &["callBackContext", "callbackContext", "CallBackContext"],
+    )
+    .cloned()
+}
+
+fn validity(body: &Value, now: Ms) -> ApiResult<Option<Ms>> {
+    let v = opt_i64(body, &["validity", "Validity"], "validity")?;
+    if let Some(v) = v {
+        if v <= now {
+            return Err(ApiError::invalid(
+                "validity",
+                format!(
+                    "{v} ({}) is in the past; it is an expiry time in epoch milliseconds",
+                    crate::state::iso(v)
+                ),
+            ));
+        }
+    }
+    Ok(v)
+}
+
+/// The object must exist and the caller reach it: a group (its own), an action (its group), or
+/// an action package (any id: packages are not stored by the emulator).
+fn check_object(w: &World, caller: &Caller, object_type: &str, object_id: &str) -> ApiResult<()> {
+    match object_type {
+        "Group" => caller.reach(w, object_id).map(|_| ()),
+        "Action" => {
+            let a = w
+                .actions
+                .get(object_id)
+                .ok_or_else(|| ApiError::not_found(format!("no action {object_id}")))?;
+            caller.reach(w, &a.group_id).map(|_| ())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}", ms / 1000)
+    } else {
+        format!("{:.1}", ms as f64 / 1000.0)
+    }
+}
+
+/// §5: `GET {callBackUrl}?validationToken=<random>` must answer 2xx with the token as its body
+/// (surrounding whitespace ignored) within the configured time. The world lock is not held here.
+async fn validate_callback(state: &AppState, url: &str) -> ApiResult<()> {
+    let token = random_token();
+    let limit_ms = state.config.validation_timeout_ms;
+    let refuse = |detail: String| {
+        ApiError::invalid(
+            "callBackUrl",
+            format!(
+                "the callback did not echo the validation token within {} s ({detail})",
+                seconds(limit_ms)
+            ),
+        )
+    };
+    let mut target = reqwest::Url::parse(url).map_err(|e| refuse(e.to_string()))?;
+    target
+        .query_pairs_mut()
+        .append_pair("validationToken", &token);
+    let limit = Duration::from_millis(limit_ms);
+    let attempt = async {
+        let resp = state
+            .http
+            .get(target)
+            .timeout(limit)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| describe(&e))?;
+        if !status.is_success() {
+            return Err(format!("it answered {status}"));
+        }
+        if text.trim() != token {
+            return Err("it answered 2xx without the token as its body".to_string());
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(detail)) => Err(refuse(detail)),
+        Err(_) => Err(refuse("no answer in time".to_string())),
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "no answer in time".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calls
+
+fn param(p: &HashMap<String, String>, name: &str) -> String {
+    p.get(name).cloned().unwrap_or_default()
+}
+
+/// `POST /webhook` → `{webhookId}`, once the callback has echoed the validation token.
+async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("webhook.write")?;
+    let object_id = object_id(&body)?.ok_or_else(|| ApiError::missing("objectId"))?;
+    let object_type = object_type(&body)?.ok_or_else(|| ApiError::missing("objectType"))?;
+    let event_types = event_types(&body)?.ok_or_else(|| ApiError::missing("eventTypes"))?;
+    let url = callback_url(&body)?.ok_or_else(|| ApiError::missing("callBackUrl"))?;
+    let token = callback_token(&body)?.flatten();
+    let context = callback_context(&body);
+    {
+        let w = state.world();
+        check_object(&w, &caller, &object_type, &object_id)?;
+        validity(&body, w.now())?;
+    }
+    validate_callback(&state, &url).await?;
+    let id = {
+        let mut w = state.world();
+        // Checked again: the world may have changed while the callback was being validated.
+        check_object(&w, &caller, &object_type, &object_id)?;
+        let now = w.now();
+        let validity = validity(&body, now)?.unwrap_or(now.saturating_add(DEFAULT_VALIDITY_MS));
+        let id = crate::state::new_id();
+        w.webhooks.insert(
+            id.clone(),
+            Webhook {
+                id: id.clone(),
+                application_id: caller.application_id.clone(),
+                owner_id: caller.user_id.clone(),
+                object_id,
+                object_type,
+                event_types,
+                callback_url: url,
+                callback_token: token,
+                callback_context: context,
+                // The registration takes no filters; listed as an empty list.
+                filters: json!([]),
+                created_at: now,
+                validity,
+                active: true,
+                queue: Default::default(),
+                delivered: 0,
+            },
+        );
+        id
+    };
+    Ok(Json(json!({ "webhookId": id })))
+}
+
+/// A listed webhook (§5). `active` is false when disabled or past its validity.
+fn webhook_json(h: &Webhook, now: Ms) -> Value {
+    json!({
+        "id": h.id,
+        "objectId": h.object_id,
+        "objectType": h.object_type,
+        "events": h.event_types,
+        "filters": h.filters,
+        "callbackUrl": h.callback_url,
+        "callbackToken": h.callback_token,
+        "ts": h.created_at,
+        "validity": h.validity,
+        "active": h.active && h.validity > now,
+    })
+}
+
+/// `GET /webhook?objectId=&objectType=` → the caller's connector's webhooks, oldest first.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("webhook.read")?;
+    let object_id = q.get("objectId").filter(|s| !s.is_empty());
+    let object_type = match q.get("objectType").filter(|s| !s.is_empty()) {
+        Some(t) => Some(check_object_type(t)?),
+        None => None,
+    };
+    let w = state.world();
+    let now = w.now();
+    let mut hooks: Vec<&Webhook> = w
+        .webhooks
+        .values()
+        .filter(|h| h.application_id == caller.application_id)
+        .filter(|h| object_id.is_none_or(|o| *o == h.object_id))
+        .filter(|h| object_type.as_ref().is_none_or(|t| *t == h.object_type))
+        .collect();
+    hooks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let list: Vec<Value> = hooks.iter().map(|h| webhook_json(h, now)).collect();
+    Ok(Json(json!({ "webhooks": list })))
+}
+
+fn owned<'w>(w: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Webhook> {
+    w.webhooks
+        .get(id)
+        .filter(|h| h.application_id == caller.application_id)
+        .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))
+}
+
+/// `PUT /webhook/{webhookId}`: any subset of the registration fields, plus `Active` (or `active`).
+/// A new callBackUrl is validated again. `Active: true` on a disabled webhook retries its oldest
+/// pending event at once.
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("webhook.update")?;
+    let id = param(&p, "webhookId");
+    let new_object_id = object_id(&body)?;
+    let new_object_type = object_type(&body)?;
+    let new_events = event_types(&body)?;
+    let new_url = callback_url(&body)?;
+    let new_token = callback_token(&body)?;
+    let new_context = callback_context(&body);
+    let active = opt_bool(&body, &["Active", "active"], "Active")?;
+    let target = |h: &Webhook| {
+        (
+            new_object_type
+                .clone()
+                .unwrap_or_else(|| h.object_type.clone()),
+            new_object_id.clone().unwrap_or_else(|| h.object_id.clone()),
+        )
+    };
+    let url_to_check = {
+        let w = state.world();
+        let h = owned(&w, &caller, &id)?;
+        if new_object_id.is_some() || new_object_type.is_some() {
+            let (ot, oi) = target(h);
+            check_object(&w, &caller, &ot, &oi)?;
+        }
+        validity(&body, w.now())?;
+        new_url.clone().filter(|u| *u != h.callback_url)
+    };
+    if let Some(url) = &url_to_check {
+        validate_callback(&state, url).await?;
+    }
+    {
+        let mut w = state.world();
+        let now = w.now();
+        let new_validity = validity(&body, now)?;
+        let (ot, oi) = target(owned(&w, &caller, &id)?);
+        if new_object_id.is_some() || new_object_type.is_some() {
+            check_object(&w, &caller, &ot, &oi)?;
+        }
+        let h = w
+            .webhooks
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))?;
+        h.object_type = ot;
+        h.object_id = oi;
+        if let Some(e) = new_events {
+            h.event_types = e;
+        }
+        if let Some(u) = new_url {
+            h.callback_url = u;
+        }
+        if let Some(t) = new_token {
+            h.callback_token = t;
+        }
+        if let Some(c) = new_context {
+            h.callback_context = Some(c);
+        }
+        if let Some(v) = new_validity {
+            h.validity = v;
+        }
+        match active {
+            Some(true) if !h.active => {
+                h.active = true;
+                if let Some(front) = h.queue.front_mut() {
+                    front.failures = 0;
+                    front.next_at = now;
+                }
+            }
+            Some(false) => h.active = false,
+            _ => {}
+        }
+    }
+    state.wake_webhooks();
+    Ok(Json(json!({ "result": true })))
+}
+
+/// `DELETE /webhook/{webhookId}` → `{result: true}`; its pending events go with it.
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("webhook.remove")?;
+    let id = param(&p, "webhookId");
+    let mut w = state.world();
+    owned(&w, &caller, &id)?;
+    w.webhooks.remove(&id);
+    Ok(Json(json!({ "result": true })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery
+
+/// One event due for delivery: a copy taken under the lock, posted without it.
+struct Due {
+    hook_id: String,
+    url: String,
+    token: Option<String>,
+    event: Value,
+}
+
+/// The front event of every active, unexpired webhook that is due now, and the earliest instant
+/// at which a not-yet-due one will be.
+fn collect_due(state: &AppState) -> (Vec<Due>, Option<Ms>, Ms) {
+    let w = state.world();
+    let now = w.now();
+    let mut due = Vec::new();
+    let mut earliest: Option<Ms> = None;
+    for h in w.webhooks.values() {
+        if !h.active || h.validity <= now {
+            continue;
+        }
+        let Some(front) = h.queue.front() else {
+            continue;
+        };
+        if front.next_at <= now {
+            due.push(Due {
+                hook_id: h.id.clone(),
+                url: h.callback_url.clone(),
+                token: h.callback_token.clone(),
+                event: front.event.clone(),
+            });
+        } else {
+            earliest = Some(earliest.map_or(front.next_at, |e| e.min(front.next_at)));
+        }
+    }
+    (due, earliest, now)
+}
+
+/// Posts one event; true when the callback answered 2xx.
+async fn deliver(http: &reqwest::Client, d: &Due) -> bool {
+    let mut req = http.post(&d.url).timeout(DELIVERY_TIMEOUT).json(&d.event);
+    if let Some(t) = &d.token {
+        req = req.header("kz-callback-token", t);
+    }
+    match tokio::time::timeout(DELIVERY_TIMEOUT + Duration::from_secs(1), req.send()).await {
+        Ok(Ok(resp)) => resp.status().is_success(),
+        _ => false,
+    }
+}
+
+/// Records the outcome of a round; true when anything changed.
+fn apply(state: &AppState, due: &[Due], outcomes: &[bool]) -> bool {
+    let backoff = i64::try_from(state.config.webhook_backoff_ms).unwrap_or(i64::MAX);
+    let mut w = state.world();
+    let now = w.now();
+    let mut changed = false;
+    for (d, ok) in due.iter().zip(outcomes) {
+        let Some(h) = w.webhooks.get_mut(&d.hook_id) else {
+            continue; // deleted meanwhile
+        };
+        // Only if the event is still the one at the front (nothing rearranged the queue meanwhile).
+        if !h.queue.front().is_some_and(|f| f.event == d.event) {
+            continue;
+        }
+        changed = true;
+        if *ok {
+            h.queue.pop_front();
+            h.delivered += 1;
+            continue;
+        }
+        let Some(front) = h.queue.front_mut() else {
+            continue;
+        };
+        front.failures = front.failures.saturating_add(1);
+        if front.failures >= MAX_FAILURES {
+            // Disabled; the event stays at the front and goes again once re-enabled.
+            h.active = false;
+        } else {
+            let factor = 1i64 << front.failures.saturating_sub(1).min(40);
+            front.next_at = now.saturating_add(backoff.saturating_mul(factor));
+        }
+    }
+    changed
+}
+
+/// The delivery task: runs for the life of the server. Each round posts the due front event of
+/// every webhook concurrently (so one webhook's events go one at a time, in order), then records
+/// the outcomes: 2xx removes the event, anything else schedules a retry after
+/// `webhook_backoff_ms × 2^(failures−1)`, and the 7th failed try disables the webhook.
+pub async fn delivery_loop(state: AppState) {
+    loop {
+        let (due, earliest, now) = collect_due(&state);
+        if !due.is_empty() {
+            let outcomes =
+                futures_util::future::join_all(due.iter().map(|d| deliver(&state.http, d))).await;
+            if apply(&state, &due, &outcomes) {
+                if let Err(e) = state.save().await {
+                    eprintln!("kaizala-emulator: could not save state: {e}");
+                }
+            }
+            continue;
+        }
+        let wait = earliest
+            .map(|t| t.saturating_sub(now).clamp(1, MAX_IDLE_MS))
+            .unwrap_or(MAX_IDLE_MS);
+        let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(1));
+        tokio::select! {
+            _ = state.webhook_wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
