@@ -54,21 +54,28 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 /// Hands out a refresh token. A new group token kills the connector's earlier one for that group,
 /// and a new user token the connector's earlier user token for that user (§2); PIN and OAuth
 /// sign-ins may be held side by side (one per device).
-pub fn issue_refresh_token(w: &mut World, app_id: &str, kind: TokenKind, user_id: &str) -> ApiResult<String> {
+pub fn issue_refresh_token(
+    w: &mut World,
+    app_id: &str,
+    kind: TokenKind,
+    user_id: &str,
+) -> ApiResult<String> {
     let connector = w
         .connectors
         .get(app_id)
         .ok_or_else(|| ApiError::unauthorized("unknown applicationId"))?;
     if !connector.active {
         let msg = match &kind {
-            TokenKind::Group { .. } => "this connector is deactivated: it cannot get a token for a new group",
+            TokenKind::Group { .. } => {
+                "this connector is deactivated: it cannot get a token for a new group"
+            }
             _ => "this connector is deactivated: it cannot sign anyone in until it is reactivated",
         };
         if let TokenKind::Group { group_id } = &kind {
             let had_one = !connector.removed_from.contains(group_id)
-                && w.refresh_tokens.values().any(|t| {
-                    t.application_id == app_id && t.kind == kind && !t.revoked
-                });
+                && w.refresh_tokens
+                    .values()
+                    .any(|t| t.application_id == app_id && t.kind == kind && !t.revoked);
             if !had_one {
                 return Err(ApiError::forbidden(msg));
             }
@@ -79,7 +86,10 @@ pub fn issue_refresh_token(w: &mut World, app_id: &str, kind: TokenKind, user_id
     let scopes = connector.scopes.clone();
     if matches!(kind, TokenKind::Group { .. } | TokenKind::User) {
         for t in w.refresh_tokens.values_mut() {
-            if t.application_id == app_id && t.kind == kind && (t.user_id == user_id || matches!(kind, TokenKind::Group { .. })) {
+            if t.application_id == app_id
+                && t.kind == kind
+                && (t.user_id == user_id || matches!(kind, TokenKind::Group { .. }))
+            {
                 t.revoked = true;
             }
         }
@@ -107,39 +117,27 @@ pub fn issue_refresh_token(w: &mut World, app_id: &str, kind: TokenKind, user_id
     Ok(token)
 }
 
-/// Mints an access token and answers with the §2 body.
+/// Mints an access token for `grant` (its `expires_at` is set here: 24 h) and answers with the §2
+/// body; `rotated` is the refresh token that replaces the one used, when it is due.
 pub fn mint_access_token(
     w: &mut World,
     origin: &str,
-    app_id: &str,
-    refresh: Option<String>,
-    user_id: &str,
-    group_id: Option<String>,
-    scopes: Vec<String>,
+    mut grant: AccessToken,
     rotated: Option<String>,
 ) -> Value {
     let now = w.now();
     let token = random_token();
-    let expires = now + ACCESS_TOKEN_LIFE_MS;
+    grant.expires_at = now + ACCESS_TOKEN_LIFE_MS;
+    let expires = grant.expires_at;
     let region = w
         .users
-        .get(user_id)
+        .get(&grant.user_id)
         .map(|u| u.region.clone())
         .unwrap_or_else(|| "inc-000".into());
-    let scope = scopes.join(",");
-    w.access_tokens.insert(
-        token.clone(),
-        AccessToken {
-            application_id: app_id.to_string(),
-            refresh_token: refresh,
-            user_id: user_id.to_string(),
-            group_id,
-            scopes,
-            expires_at: expires,
-        },
-    );
+    let scope = grant.scopes.join(",");
+    w.access_tokens.insert(token.clone(), grant);
     // Expired access tokens are forgotten now and then so the map does not grow without end.
-    if w.access_tokens.len() % 256 == 0 {
+    if w.access_tokens.len().is_multiple_of(256) {
         w.access_tokens.retain(|_, t| t.expires_at > now);
     }
     json!({
@@ -187,7 +185,9 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         .get(&refresh)
         .cloned()
         .filter(|t| t.application_id == app_id)
-        .ok_or_else(|| ApiError::unauthorized("the refresh token is not valid for this connector"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("the refresh token is not valid for this connector")
+        })?;
     if rt.revoked {
         return Err(ApiError::unauthorized(
             "the refresh token was replaced by a newer one and no longer works",
@@ -197,19 +197,25 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         return Err(ApiError::unauthorized("the refresh token has expired"));
     }
     if !w.users.contains_key(&rt.user_id) {
-        return Err(ApiError::unauthorized("the user of this refresh token no longer exists"));
+        return Err(ApiError::unauthorized(
+            "the user of this refresh token no longer exists",
+        ));
     }
     let group_id = match &rt.kind {
         TokenKind::Group { group_id } => {
             if !w.groups.contains_key(group_id) {
-                return Err(ApiError::unauthorized("the group of this token no longer exists"));
+                return Err(ApiError::unauthorized(
+                    "the group of this token no longer exists",
+                ));
             }
             let removed = w
                 .connectors
                 .get(&app_id)
                 .is_some_and(|c| c.removed_from.contains(group_id));
             if removed {
-                return Err(ApiError::forbidden("this connector was removed from the group"));
+                return Err(ApiError::forbidden(
+                    "this connector was removed from the group",
+                ));
             }
             Some(group_id.clone())
         }
@@ -245,16 +251,15 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         };
         rotated = Some(next);
     }
-    let body = mint_access_token(
-        &mut w,
-        &origin,
-        &app_id,
-        Some(refresh),
-        &rt.user_id,
+    let grant = AccessToken {
+        application_id: app_id,
+        refresh_token: Some(refresh),
+        user_id: rt.user_id.clone(),
         group_id,
-        rt.scopes.clone(),
-        rotated,
-    );
+        scopes: rt.scopes.clone(),
+        expires_at: 0,
+    };
+    let body = mint_access_token(&mut w, &origin, grant, rotated);
     Ok(Json(body))
 }
 
@@ -321,7 +326,10 @@ fn mobile_field(body: &Value) -> ApiResult<String> {
 }
 
 /// `POST /v1/generatePin` {mobileNumber, applicationId} → `{}`.
-async fn generate_pin(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn generate_pin(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let mobile = mobile_field(&body)?;
     let app_id = req_str(&body, &["applicationId"], "applicationId")?;
     if !state.world().connectors.contains_key(&app_id) {
@@ -334,7 +342,10 @@ async fn generate_pin(State(state): State<AppState>, JsonBody(body): JsonBody) -
 }
 
 /// `POST /v1/loginWithPinAndApplicationId` {mobileNumber, applicationId, pin (integer)}.
-async fn login_with_pin(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn login_with_pin(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let mobile = mobile_field(&body)?;
     let app_id = req_str(&body, &["applicationId"], "applicationId")?;
     let pin = match body.get("pin") {
@@ -411,7 +422,10 @@ fn mobile_form(f: &HashMap<String, String>, error: &str) -> String {
 <label for="m">Mobile number</label><input id="m" name="mobileNumber" type="tel" autocomplete="tel" placeholder="+911000000001" value="{}" required autofocus>
 <button type="submit">Send PIN</button></form>"#,
             hidden(f),
-            esc(f.get("mobileNumber").map(String::as_str).unwrap_or_default())
+            esc(f
+                .get("mobileNumber")
+                .map(String::as_str)
+                .unwrap_or_default())
         ),
     )
 }
@@ -457,13 +471,19 @@ fn check_client(w: &World, f: &HashMap<String, String>) -> Result<(String, Strin
 fn bad_page(msg: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Html(page("Cannot sign in", &format!(r#"<p class="err">{}</p>"#, esc(msg)))),
+        Html(page(
+            "Cannot sign in",
+            &format!(r#"<p class="err">{}</p>"#, esc(msg)),
+        )),
     )
         .into_response()
 }
 
 /// OAuth step 1: `GET Authorize?client_id&redirect_uri&state` shows the sign-in page.
-async fn authorize_page(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize_page(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let checked = check_client(&state.world(), &q);
     match checked {
         Err(e) => bad_page(&e),
@@ -479,9 +499,16 @@ async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Respons
         Ok(x) => x,
         Err(e) => return bad_page(&e),
     };
-    let mobile = f.get("mobileNumber").map(|s| s.trim().to_string()).unwrap_or_default();
+    let mobile = f
+        .get("mobileNumber")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     if !is_e164(&mobile) {
-        return Html(mobile_form(&f, "Enter the number in international form, e.g. +911000000001.")).into_response();
+        return Html(mobile_form(
+            &f,
+            "Enter the number in international form, e.g. +911000000001.",
+        ))
+        .into_response();
     }
     let user_id = match org_user_id(&w, &mobile) {
         Ok(u) => u,
@@ -523,7 +550,11 @@ async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Respons
 
 /// OAuth step 2: `POST /api/oauth/token` form {client_id, client_secret, code} → an access-token body
 /// whose `refreshToken` is the new sign-in's refresh token.
-async fn oauth_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+async fn oauth_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let f = form_fields(&body);
     let get = |k: &str| -> ApiResult<String> {
         f.get(k)
@@ -548,16 +579,15 @@ async fn oauth_token(State(state): State<AppState>, headers: HeaderMap, body: By
         .get(&refresh)
         .map(|t| (t.scopes.clone(), t.expires_at))
         .unwrap_or_default();
-    let mut body = mint_access_token(
-        &mut w,
-        &origin,
-        &client,
-        Some(refresh.clone()),
-        &grant.user_id,
-        None,
+    let access = AccessToken {
+        application_id: client,
+        refresh_token: Some(refresh.clone()),
+        user_id: grant.user_id,
+        group_id: None,
         scopes,
-        Some(refresh),
-    );
+        expires_at: 0,
+    };
+    let mut body = mint_access_token(&mut w, &origin, access, Some(refresh));
     body["refreshTokenExpiry"] = json!(rexp);
     Ok(Json(body))
 }

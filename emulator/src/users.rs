@@ -69,7 +69,11 @@ fn bot<'w>(w: &'w World, id: &str) -> ApiResult<&'w User> {
 }
 
 /// `POST /bot` {name, profilePic?} → the new bot, as listed.
-async fn create_bot(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn create_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.write")?;
     caller.tenant_admin()?;
     let name = req_str(&body, &["name"], "name")?;
@@ -137,7 +141,11 @@ async fn update_bot(
 }
 
 /// `DELETE /bot/{botUserId}` → `{result: true}`; the bot leaves every group.
-async fn delete_bot(State(state): State<AppState>, caller: Caller, Path(p): Path<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn delete_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.remove")?;
     caller.tenant_admin()?;
     let id = param(&p, "botUserId");
@@ -153,21 +161,24 @@ async fn delete_bot(State(state): State<AppState>, caller: Caller, Path(p): Path
 
 /// `GET /bot/accessToken/{botUserId}` → an access-token body for acting as the bot (no refresh token:
 /// ask again for a new one).
-async fn bot_access_token(State(state): State<AppState>, caller: Caller, Path(p): Path<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn bot_access_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.read")?;
     caller.tenant_admin()?;
     let id = param(&p, "botUserId");
     let mut w = state.world();
     bot(&w, &id)?;
-    let body = crate::tokens::mint_access_token(
-        &mut w,
-        &caller.origin,
-        &caller.application_id,
-        None,
-        &id,
-        None,
-        caller.scopes.clone(),
-        None,
-    );
+    let grant = crate::state::AccessToken {
+        application_id: caller.application_id.clone(),
+        refresh_token: None,
+        user_id: id,
+        group_id: None,
+        scopes: caller.scopes.clone(),
+        expires_at: 0,
+    };
+    let body = crate::tokens::mint_access_token(&mut w, &caller.origin, grant, None);
     Ok(Json(body))
 }
