@@ -39,7 +39,10 @@ pub fn endpoint_url(origin: &str, region: &str) -> String {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         // Inside the `/{region}/v1` nest the URI is stripped of its prefix; the original keeps it.
         let path = parts
             .extensions
@@ -62,7 +65,9 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| ApiError::unauthorized("the accessToken header is missing"))?
             .to_string();
         let caller = {
-            let w = state.world.lock().map_err(|_| ApiError::with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+            let w = state.world.lock().map_err(|_| {
+                ApiError::with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            })?;
             let now = w.now();
             let at = w
                 .access_tokens
@@ -72,7 +77,9 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(ApiError::unauthorized("the access token has expired"));
             }
             if !w.connectors.contains_key(&at.application_id) {
-                return Err(ApiError::unauthorized("the connector of this token was deleted"));
+                return Err(ApiError::unauthorized(
+                    "the connector of this token was deleted",
+                ));
             }
             let user = w
                 .users

@@ -405,12 +405,17 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => app.fallback_service(
             tower_http::services::ServeDir::new(dir)
                 .append_index_html_on_directories(true)
-                .fallback(axum::handler::HandlerWithoutStateExt::into_service(not_found)),
+                .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                    not_found,
+                )),
         ),
         None => app.fallback(not_found),
     };
     app.layer(middleware::from_fn_with_state(state.clone(), faults))
-        .layer(middleware::from_fn_with_state(state.clone(), log_and_persist))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            log_and_persist,
+        ))
         .layer(cors())
         .with_state(state)
 }

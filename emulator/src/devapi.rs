@@ -23,14 +23,26 @@ pub fn routes() -> Router<AppState> {
         .route("/sms", get(sms))
         .route("/relocate", post(relocate))
         .route("/clock", get(clock).post(advance_clock))
-        .route("/faults", get(list_faults).post(add_faults).delete(clear_faults))
+        .route(
+            "/faults",
+            get(list_faults).post(add_faults).delete(clear_faults),
+        )
         .route("/requests", get(requests).delete(clear_requests))
-        .route("/inbox/{name}", get(inbox_get).post(inbox_post).delete(inbox_clear))
+        .route(
+            "/inbox/{name}",
+            get(inbox_get).post(inbox_post).delete(inbox_clear),
+        )
         .route("/userToken", post(user_token))
         .route("/grant", post(grant))
         .route("/connectors", post(add_connector))
-        .route("/connectors/{id}", put(set_connector).delete(delete_connector))
-        .route("/connectors/{id}/groups/{groupId}", delete(remove_from_group))
+        .route(
+            "/connectors/{id}",
+            put(set_connector).delete(delete_connector),
+        )
+        .route(
+            "/connectors/{id}/groups/{groupId}",
+            delete(remove_from_group),
+        )
 }
 
 /// The demo tenant as JSON: what a developer needs to sign in.
@@ -105,7 +117,10 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
 }
 
 /// `GET /_emulator/sms?mobileNumber=…` → the PINs sent to that number, newest first.
-async fn sms(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+async fn sms(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let mobile = q
         .get("mobileNumber")
         .map(|s| s.trim().to_string())
@@ -128,7 +143,11 @@ async fn sms(State(state): State<AppState>, Query(q): Query<HashMap<String, Stri
 }
 
 /// `POST /_emulator/relocate {mobileNumber}` → the user's new endpoint URL; the old one answers 308.
-async fn relocate(State(state): State<AppState>, headers: HeaderMap, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn relocate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let mobile = req_str(&body, &["mobileNumber"], "mobileNumber")?;
     let origin = origin_of(&headers, &state.origin);
     let (old, region) = {
@@ -138,7 +157,11 @@ async fn relocate(State(state): State<AppState>, headers: HeaderMap, JsonBody(bo
             .ok_or_else(|| ApiError::not_found(format!("no user {mobile}")))?;
         let region = format!("inc-{:03}", w.next_region);
         w.next_region += 1;
-        let old = w.users.get(&id).map(|u| u.region.clone()).unwrap_or_default();
+        let old = w
+            .users
+            .get(&id)
+            .map(|u| u.region.clone())
+            .unwrap_or_default();
         if let Some(u) = w.users.get_mut(&id) {
             u.region = region.clone();
         }
@@ -158,10 +181,17 @@ async fn clock(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `POST /_emulator/clock {advanceMs}` moves the emulator's clock forward.
-async fn advance_clock(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
-    let ms = opt_i64(&body, &["advanceMs"], "advanceMs")?.ok_or_else(|| ApiError::missing("advanceMs"))?;
+async fn advance_clock(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let ms = opt_i64(&body, &["advanceMs"], "advanceMs")?
+        .ok_or_else(|| ApiError::missing("advanceMs"))?;
     if ms < 0 {
-        return Err(ApiError::invalid("advanceMs", "the clock only moves forward"));
+        return Err(ApiError::invalid(
+            "advanceMs",
+            "the clock only moves forward",
+        ));
     }
     let out = {
         let mut w = state.world();
@@ -174,19 +204,27 @@ async fn advance_clock(State(state): State<AppState>, JsonBody(body): JsonBody) 
 }
 
 async fn list_faults(State(state): State<AppState>) -> Json<Value> {
-    let f = state.faults.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let f = state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     Json(json!({ "faults": f }))
 }
 
 /// `POST /_emulator/faults` with one fault, or `{faults: [...]}`.
-async fn add_faults(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn add_faults(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let list: Vec<Value> = match body.get("faults") {
         Some(Value::Array(a)) => a.clone(),
         _ => vec![body],
     };
     let mut parsed = Vec::new();
     for (i, v) in list.into_iter().enumerate() {
-        let f: Fault = serde_json::from_value(v).map_err(|e| ApiError::invalid(format!("faults[{i}]"), e.to_string()))?;
+        let f: Fault = serde_json::from_value(v)
+            .map_err(|e| ApiError::invalid(format!("faults[{i}]"), e.to_string()))?;
         if f.path.is_empty() {
             return Err(ApiError::missing("path"));
         }
@@ -199,12 +237,20 @@ async fn add_faults(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
         parsed.push(f);
     }
     let n = parsed.len();
-    state.faults.lock().unwrap_or_else(|e| e.into_inner()).extend(parsed);
+    state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(parsed);
     Ok(Json(json!({ "added": n })))
 }
 
 async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
-    state.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
     Json(json!({ "result": true }))
 }
 
@@ -220,19 +266,39 @@ async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// The built-in webhook receiver: echoes `validationToken`, or lists what was received, newest first.
-async fn inbox_get(State(state): State<AppState>, Path(name): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn inbox_get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(token) = q.get("validationToken") {
-        return ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token.clone()).into_response();
+        return (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            token.clone(),
+        )
+            .into_response();
     }
     let inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    let events: Vec<Value> = inbox.get(&name).map(|v| v.iter().rev().cloned().collect()).unwrap_or_default();
+    let events: Vec<Value> = inbox
+        .get(&name)
+        .map(|v| v.iter().rev().cloned().collect())
+        .unwrap_or_default();
     Json(json!({ "name": name, "events": events })).into_response()
 }
 
-async fn inbox_post(State(state): State<AppState>, Path(name): Path<String>, headers: HeaderMap, body: Bytes) -> Json<Value> {
+async fn inbox_post(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Json<Value> {
     let now = state.now();
-    let parsed: Value = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let token = headers.get("kz-callback-token").and_then(|h| h.to_str().ok()).map(str::to_string);
+    let parsed: Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let token = headers
+        .get("kz-callback-token")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
     let mut inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
     let list = inbox.entry(name).or_default();
     list.push(json!({
@@ -247,13 +313,20 @@ async fn inbox_post(State(state): State<AppState>, Path(name): Path<String>, hea
 }
 
 async fn inbox_clear(State(state): State<AppState>, Path(name): Path<String>) -> Json<Value> {
-    state.inbox.lock().unwrap_or_else(|e| e.into_inner()).remove(&name);
+    state
+        .inbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&name);
     Json(json!({ "result": true }))
 }
 
 /// `POST /_emulator/userToken {applicationId, mobileNumber}`: the user generates a user token for
 /// the connector (what the portal did). A new one kills the previous one.
-async fn user_token(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn user_token(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let app = req_str(&body, &["applicationId"], "applicationId")?;
     let mobile = req_str(&body, &["mobileNumber"], "mobileNumber")?;
     let out = {
@@ -276,15 +349,25 @@ async fn user_token(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
 async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
     let app = req_str(&body, &["applicationId"], "applicationId")?;
     let group = req_str(&body, &["groupId"], "groupId")?;
-    let mobile = body.get("mobileNumber").and_then(Value::as_str).map(str::to_string);
+    let mobile = body
+        .get("mobileNumber")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let out = {
         let mut w = state.world();
-        let g = w.groups.get(&group).ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
+        let g = w
+            .groups
+            .get(&group)
+            .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
         let admin = match &mobile {
             Some(m) => {
-                let id = w.user_id_by_mobile(m).ok_or_else(|| ApiError::not_found(format!("no user {m}")))?;
+                let id = w
+                    .user_id_by_mobile(m)
+                    .ok_or_else(|| ApiError::not_found(format!("no user {m}")))?;
                 if g.role_of(&id) != Some(crate::state::Role::Admin) {
-                    return Err(ApiError::forbidden("only a group admin may grant a connector to the group"));
+                    return Err(ApiError::forbidden(
+                        "only a group admin may grant a connector to the group",
+                    ));
                 }
                 id
             }
@@ -295,7 +378,14 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
                 .map(|m| m.user_id.clone())
                 .ok_or_else(|| ApiError::bad_request("the group has no admin"))?,
         };
-        let token = issue_refresh_token(&mut w, &app, TokenKind::Group { group_id: group.clone() }, &admin)?;
+        let token = issue_refresh_token(
+            &mut w,
+            &app,
+            TokenKind::Group {
+                group_id: group.clone(),
+            },
+            &admin,
+        )?;
         let exp = w.refresh_tokens.get(&token).map(|t| t.expires_at);
         json!({"refreshToken": token, "refreshTokenExpiry": exp, "groupId": group})
     };
@@ -304,7 +394,10 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
 }
 
 /// `POST /_emulator/connectors {name, scopes?, active?}` → a new connector's id and secret.
-async fn add_connector(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn add_connector(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let name = req_str(&body, &["name"], "name")?;
     let scopes: Vec<String> = match body.get("scopes") {
         None | Some(Value::Null) => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
@@ -313,7 +406,12 @@ async fn add_connector(State(state): State<AppState>, JsonBody(body): JsonBody) 
             for (i, s) in a.iter().enumerate() {
                 match s.as_str() {
                     Some(s) if ALL_SCOPES.contains(&s) => out.push(s.to_string()),
-                    _ => return Err(ApiError::invalid(format!("scopes[{i}]"), "is not a platform scope")),
+                    _ => {
+                        return Err(ApiError::invalid(
+                            format!("scopes[{i}]"),
+                            "is not a platform scope",
+                        ))
+                    }
                 }
             }
             out
@@ -321,7 +419,14 @@ async fn add_connector(State(state): State<AppState>, JsonBody(body): JsonBody) 
         Some(_) => return Err(ApiError::invalid("scopes", "must be an array")),
     };
     let active = opt_bool(&body, &["active"], "active")?.unwrap_or(true);
-    let c = Connector { id: new_id(), secret: random_token(), name, active, scopes, removed_from: Vec::new() };
+    let c = Connector {
+        id: new_id(),
+        secret: random_token(),
+        name,
+        active,
+        scopes,
+        removed_from: Vec::new(),
+    };
     let out = json!({"applicationId": c.id, "applicationSecret": c.secret, "name": c.name, "active": c.active, "scopes": c.scopes});
     state.world().connectors.insert(c.id.clone(), c);
     let _ = state.save().await;
@@ -329,11 +434,19 @@ async fn add_connector(State(state): State<AppState>, JsonBody(body): JsonBody) 
 }
 
 /// `PUT /_emulator/connectors/{id} {active}`: activate or deactivate.
-async fn set_connector(State(state): State<AppState>, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
-    let active = opt_bool(&body, &["active", "Active"], "active")?.ok_or_else(|| ApiError::missing("active"))?;
+async fn set_connector(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let active = opt_bool(&body, &["active", "Active"], "active")?
+        .ok_or_else(|| ApiError::missing("active"))?;
     {
         let mut w = state.world();
-        let c = w.connectors.get_mut(&id).ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
+        let c = w
+            .connectors
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
         c.active = active;
         if active {
             c.removed_from.clear();
@@ -344,10 +457,15 @@ async fn set_connector(State(state): State<AppState>, Path(id): Path<String>, Js
 }
 
 /// `DELETE /_emulator/connectors/{id}`: deleting a connector kills all its tokens.
-async fn delete_connector(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn delete_connector(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();
-        w.connectors.remove(&id).ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
+        w.connectors
+            .remove(&id)
+            .ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
         w.refresh_tokens.retain(|_, t| t.application_id != id);
         w.access_tokens.retain(|_, t| t.application_id != id);
     }
@@ -357,16 +475,30 @@ async fn delete_connector(State(state): State<AppState>, Path(id): Path<String>)
 
 /// `DELETE /_emulator/connectors/{id}/groups/{groupId}`: a group admin removes the connector from a
 /// group; its group tokens there die, and a deactivated connector cannot come back until reactivated.
-async fn remove_from_group(State(state): State<AppState>, Path((id, group)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn remove_from_group(
+    State(state): State<AppState>,
+    Path((id, group)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();
-        let c = w.connectors.get_mut(&id).ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
+        let c = w
+            .connectors
+            .get_mut(&id)
+            .ok_or_else(|| ApiError::not_found(format!("no connector {id}")))?;
         if !c.active && !c.removed_from.contains(&group) {
             c.removed_from.push(group.clone());
         }
         let gid = group.clone();
-        w.refresh_tokens.retain(|_, t| !(t.application_id == id && t.kind == TokenKind::Group { group_id: gid.clone() }));
-        w.access_tokens.retain(|_, t| !(t.application_id == id && t.group_id.as_deref() == Some(group.as_str())));
+        w.refresh_tokens.retain(|_, t| {
+            !(t.application_id == id
+                && t.kind
+                    == TokenKind::Group {
+                        group_id: gid.clone(),
+                    })
+        });
+        w.access_tokens.retain(|_, t| {
+            !(t.application_id == id && t.group_id.as_deref() == Some(group.as_str()))
+        });
     }
     let _ = state.save().await;
     Ok(Json(json!({ "result": true })))

@@ -25,7 +25,13 @@ impl<'a> Target<'a> {
 /// Queues `event_type` with `data` on every active, unexpired webhook registered for the target's
 /// group, action or action package and listening to that event type. Returns how many were queued;
 /// the caller wakes the delivery task (`Shared::wake_webhooks`) once the world lock is released.
-pub fn emit(w: &mut World, target: Target, event_type: &str, data: Value, from_user_id: &str) -> usize {
+pub fn emit(
+    w: &mut World,
+    target: Target,
+    event_type: &str,
+    data: Value,
+    from_user_id: &str,
+) -> usize {
     let now = w.now();
     let event_id = new_id();
     let (from_mobile, from_name, from_pic) = w

@@ -37,7 +37,9 @@ pub fn parse_object(bytes: &[u8]) -> ApiResult<Value> {
 
 /// The first of `names` present (and not null) in `v`: how §8's alternative spellings are read.
 pub fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
-    names.iter().find_map(|n| v.get(*n).filter(|x| !x.is_null()))
+    names
+        .iter()
+        .find_map(|n| v.get(*n).filter(|x| !x.is_null()))
 }
 
 /// A required, non-empty string (`path` names it in the error, e.g. `actionBody.title`).
@@ -92,7 +94,11 @@ pub fn opt_i64(v: &Value, names: &[&str], path: &str) -> ApiResult<Option<i64>> 
     }
 }
 
-pub fn opt_array<'a>(v: &'a Value, names: &[&str], path: &str) -> ApiResult<Option<&'a Vec<Value>>> {
+pub fn opt_array<'a>(
+    v: &'a Value,
+    names: &[&str],
+    path: &str,
+) -> ApiResult<Option<&'a Vec<Value>>> {
     match field(v, names) {
         None => Ok(None),
         Some(Value::Array(a)) => Ok(Some(a)),
@@ -100,7 +106,11 @@ pub fn opt_array<'a>(v: &'a Value, names: &[&str], path: &str) -> ApiResult<Opti
     }
 }
 
-pub fn req_object<'a>(v: &'a Value, names: &[&str], path: &str) -> ApiResult<&'a Map<String, Value>> {
+pub fn req_object<'a>(
+    v: &'a Value,
+    names: &[&str],
+    path: &str,
+) -> ApiResult<&'a Map<String, Value>> {
     match field(v, names) {
         None => Err(ApiError::missing(path)),
         Some(Value::Object(o)) => Ok(o),
@@ -118,7 +128,10 @@ pub fn phones(v: &Value, names: &[&str], path: &str, required: bool) -> ApiResul
         };
     };
     if required && list.is_empty() {
-        return Err(ApiError::invalid(path, "must list at least one phone number"));
+        return Err(ApiError::invalid(
+            path,
+            "must list at least one phone number",
+        ));
     }
     let mut out = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {

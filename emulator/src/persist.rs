@@ -11,7 +11,12 @@ pub fn load(path: &Path) -> Result<Option<World>, String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read the state file {}: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the state file {}: {e}",
+                path.display()
+            ))
+        }
     };
     let world: World = serde_json::from_slice(&bytes).map_err(|e| {
         format!(

@@ -217,16 +217,44 @@ pub fn demo_world() -> World {
     );
     let mut north_members = vec![(bilal.clone(), Role::Admin)];
     north_members.extend(m(0..6));
-    let north = add_group(&mut w, "North Region", "North Region coordination.", "Group", north_members, Some(&root));
+    let north = add_group(
+        &mut w,
+        "North Region",
+        "North Region coordination.",
+        "Group",
+        north_members,
+        Some(&root),
+    );
     let mut south_members = vec![(chen.clone(), Role::Admin)];
     south_members.extend(m(6..12));
-    let south = add_group(&mut w, "South Region", "South Region coordination.", "Group", south_members, Some(&root));
+    let south = add_group(
+        &mut w,
+        "South Region",
+        "South Region coordination.",
+        "Group",
+        south_members,
+        Some(&root),
+    );
     let mut nft = vec![(bilal.clone(), Role::Admin)];
     nft.extend(m(0..3));
-    add_group(&mut w, "North Field Team", "Field work in the north.", "Group", nft, Some(&north));
+    add_group(
+        &mut w,
+        "North Field Team",
+        "Field work in the north.",
+        "Group",
+        nft,
+        Some(&north),
+    );
     let mut sft = vec![(chen.clone(), Role::Admin)];
     sft.extend(m(6..9));
-    add_group(&mut w, "South Field Team", "Field work in the south.", "Group", sft, Some(&south));
+    add_group(
+        &mut w,
+        "South Field Team",
+        "Field work in the south.",
+        "Group",
+        sft,
+        Some(&south),
+    );
 
     let mut public_members = vec![(asha.clone(), Role::Admin), (chen.clone(), Role::Admin)];
     public_members.extend(m(0..1));
@@ -254,10 +282,30 @@ pub fn demo_world() -> World {
     }
 
     let member = |i: usize| members.get(i).cloned().unwrap_or_default();
-    message(&mut w, &root, &bilal, "Good morning, team! Supplies arrive at the north depot today.");
-    message(&mut w, &root, &member(0), "Thanks, Bilal. The field team will meet the truck at 10.");
-    message(&mut w, &root, &chen, "South depot is fully stocked this week.");
-    message(&mut w, &public, &asha, "Contoso Relief is hiring volunteers for the winter drive.");
+    message(
+        &mut w,
+        &root,
+        &bilal,
+        "Good morning, team! Supplies arrive at the north depot today.",
+    );
+    message(
+        &mut w,
+        &root,
+        &member(0),
+        "Thanks, Bilal. The field team will meet the truck at 10.",
+    );
+    message(
+        &mut w,
+        &root,
+        &chen,
+        "South depot is fully stocked this week.",
+    );
+    message(
+        &mut w,
+        &public,
+        &asha,
+        "Contoso Relief is hiring volunteers for the winter drive.",
+    );
 
     let poll = add_action(
         &mut w,
@@ -268,7 +316,12 @@ pub fn demo_world() -> World {
                "choices": [{"title": "Monday"}, {"title": "Wednesday"}, {"title": "Friday"}],
                "expiryInHours": 720}),
     );
-    for (i, choice) in [(0, "Monday"), (1, "Wednesday"), (2, "Wednesday"), (3, "Friday")] {
+    for (i, choice) in [
+        (0, "Monday"),
+        (1, "Wednesday"),
+        (2, "Wednesday"),
+        (3, "Friday"),
+    ] {
         respond(&mut w, &poll, &member(i), json!({"answers": [choice]}));
     }
     let survey = add_action(
@@ -285,8 +338,18 @@ pub fn demo_world() -> World {
                "dueDate": 168, "isAnonymous": false, "isSenderOnly": false,
                "acceptMultipleResponses": false}),
     );
-    respond(&mut w, &survey, &member(0), json!({"answers": [["First aid", "Water"], 4, "Van needs new tyres."]}));
-    respond(&mut w, &survey, &member(6), json!({"answers": [["Shelter"], 2, ""]}));
+    respond(
+        &mut w,
+        &survey,
+        &member(0),
+        json!({"answers": [["First aid", "Water"], 4, "Van needs new tyres."]}),
+    );
+    respond(
+        &mut w,
+        &survey,
+        &member(6),
+        json!({"answers": [["Shelter"], 2, ""]}),
+    );
     let assignees: Vec<String> = (0..3).map(|i| w.user_mobile(&member(i))).collect();
     let job = add_action(
         &mut w,
@@ -338,7 +401,14 @@ pub fn demo_world() -> World {
         json!({"latitude": 28.7041, "longitude": 77.1025}),
     );
 
-    let group_token = grant_token(&mut w, &app, TokenKind::Group { group_id: root.clone() }, &bilal);
+    let group_token = grant_token(
+        &mut w,
+        &app,
+        TokenKind::Group {
+            group_id: root.clone(),
+        },
+        &bilal,
+    );
     let user_token = grant_token(&mut w, &app, TokenKind::User, &asha);
     w.seed = SeedInfo {
         group_refresh_token: group_token,
