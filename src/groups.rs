@@ -1,0 +1,294 @@
+//! Groups and sub-groups (§3): create, list, get, sub-group create/add/list/remove.
+
+use crate::error::Error;
+use crate::request::{path, Method, RequestSpec};
+use crate::validate::{id, message, put, Opts};
+use serde_json::{Map, Value};
+
+pub const GROUP_TYPES: [&str; 2] = ["Group", "ConnectGroup"];
+
+/// An array given directly, or found under `key` in an options object.
+pub(crate) fn list_arg<'a>(op: &'static str, v: &'a Value, key: &str) -> Result<&'a Value, Error> {
+    if v.is_array() {
+        return Ok(v);
+    }
+    if !v.is_object() && !v.is_null() {
+        return Err(Error::invalid(op, key, "must be an array"));
+    }
+    Opts::new(op, v)?
+        .get(key)
+        .ok_or_else(|| Error::invalid(op, key, "is required"))
+}
+
+/// `POST groups` `{name, welcomeMessage, members?, groupType?}`.
+pub fn create_group(opts: &Value) -> Result<RequestSpec, Error> {
+    let o = Opts::new("createGroup", opts)?;
+    let mut body = Map::new();
+    put(&mut body, "name", o.req_str("name")?);
+    let welcome = o.req_str("welcomeMessage")?;
+    message(o.op(), "welcomeMessage", welcome)?;
+    put(&mut body, "welcomeMessage", welcome);
+    if let Some(m) = o.opt_phones("members")? {
+        put(&mut body, "members", m);
+    }
+    if let Some(t) = o.opt_one_of("groupType", &GROUP_TYPES)? {
+        put(&mut body, "groupType", t);
+    }
+    Ok(RequestSpec::new(o.op(), Method::Post, "groups".into()).json(Value::Object(body)))
+}
+
+fn bool_query(mut spec: RequestSpec, o: &Opts, keys: &[&str]) -> Result<RequestSpec, Error> {
+    for k in keys {
+        if let Some(b) = o.opt_bool(k)? {
+            spec = spec.query(k, b.to_string());
+        }
+    }
+    Ok(spec)
+}
+
+/// `GET groups?showDetail=&fetchAllGroups=` (only the options given).
+pub fn list_groups(opts: &Value) -> Result<RequestSpec, Error> {
+    let o = Opts::new("listGroups", opts)?;
+    let spec = RequestSpec::new(o.op(), Method::Get, "groups".into());
+    bool_query(spec, &o, &["showDetail", "fetchAllGroups"])
+}
+
+/// `GET groups/{groupId}`.
+pub fn get_group(group_id: &str) -> Result<RequestSpec, Error> {
+    const OP: &str = "getGroup";
+    id(OP, "groupId", group_id)?;
+    Ok(RequestSpec::new(
+        OP,
+        Method::Get,
+        path(&["groups", group_id]),
+    ))
+}
+
+/// `POST groups/{groupId}/subGroups` `{groupName, groupImageUrl?, members?, welcomeMessage, addUserToGroup?}`.
+pub fn create_sub_group(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
+    let o = Opts::new("createSubGroup", opts)?;
+    id(o.op(), "groupId", group_id)?;
+    let mut body = Map::new();
+    put(&mut body, "groupName", o.req_str("groupName")?);
+    if let Some(u) = o.opt_url("groupImageUrl")? {
+        put(&mut body, "groupImageUrl", u);
+    }
+    if let Some(m) = o.opt_phones("members")? {
+        put(&mut body, "members", m);
+    }
+    let welcome = o.req_str("welcomeMessage")?;
+    message(o.op(), "welcomeMessage", welcome)?;
+    put(&mut body, "welcomeMessage", welcome);
+    if let Some(b) = o.opt_bool("addUserToGroup")? {
+        put(&mut body, "addUserToGroup", b);
+    }
+    Ok(RequestSpec::new(
+        o.op(),
+        Method::Post,
+        path(&["groups", group_id, "subGroups"]),
+    )
+    .json(Value::Object(body)))
+}
+
+/// `PUT groups/{groupId}/subGroups` `{subGroups: [groupId]}`; takes the array or `{subGroups}`.
+pub fn add_sub_groups(group_id: &str, sub_groups: &Value) -> Result<RequestSpec, Error> {
+    const OP: &str = "addSubGroups";
+    id(OP, "groupId", group_id)?;
+    let list = list_arg(OP, sub_groups, "subGroups")?;
+    let Some(items) = list.as_array().filter(|a| !a.is_empty()) else {
+        return Err(Error::invalid(
+            OP,
+            "subGroups",
+            "must be a non-empty array of group ids",
+        ));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let f = format!("subGroups[{i}]");
+        match item.as_str() {
+            Some(s) if !s.trim().is_empty() => {}
+            _ => return Err(Error::invalid(OP, &f, "must be a group id")),
+        }
+    }
+    Ok(
+        RequestSpec::new(OP, Method::Put, path(&["groups", group_id, "subGroups"]))
+            .json(serde_json::json!({ "subGroups": items })),
+    )
+}
+
+/// `GET groups/{groupId}/subGroups?fetchAllGroups=`.
+pub fn list_sub_groups(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
+    let o = Opts::new("listSubGroups", opts)?;
+    id(o.op(), "groupId", group_id)?;
+    let spec = RequestSpec::new(
+        o.op(),
+        Method::Get,
+        path(&["groups", group_id, "subGroups"]),
+    );
+    bool_query(spec, &o, &["fetchAllGroups"])
+}
+
+/// `DELETE groups/{groupId}/subGroups/{subGroupId}`.
+pub fn remove_sub_group(group_id: &str, sub_group_id: &str) -> Result<RequestSpec, Error> {
+    const OP: &str = "removeSubGroup";
+    id(OP, "groupId", group_id)?;
+    id(OP, "subGroupId", sub_group_id)?;
+    Ok(RequestSpec::new(
+        OP,
+        Method::Delete,
+        path(&["groups", group_id, "subGroups", sub_group_id]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::url;
+    use serde_json::json;
+
+    const EP: &str = "http://h:1/inc-000/";
+
+    fn ok(r: Result<RequestSpec, Error>) -> RequestSpec {
+        match r {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn field(r: Result<RequestSpec, Error>) -> Option<String> {
+        r.err().and_then(|e| e.field)
+    }
+
+    #[test]
+    fn create() {
+        let s = ok(create_group(
+            &json!({"name": "Ops", "welcomeMessage": "hi", "members": ["+911099999999"],
+                                         "groupType": "ConnectGroup", "extra": 1}),
+        ));
+        assert_eq!(
+            (s.operation, s.method, s.repeat_safe),
+            ("createGroup", Method::Post, false)
+        );
+        assert_eq!(url(EP, &s), "http://h:1/inc-000/v1/groups");
+        assert_eq!(
+            s.json_body(),
+            Some(
+                &json!({"name": "Ops", "welcomeMessage": "hi", "members": ["+911099999999"], "groupType": "ConnectGroup"})
+            )
+        );
+        let s = ok(create_group(
+            &json!({"name": "Ops", "welcomeMessage": "hi"}),
+        ));
+        assert_eq!(
+            s.json_body(),
+            Some(&json!({"name": "Ops", "welcomeMessage": "hi"}))
+        );
+        assert_eq!(
+            field(create_group(&json!({"welcomeMessage": "hi"}))),
+            Some("name".into())
+        );
+        assert_eq!(
+            field(create_group(&json!({"name": "n"}))),
+            Some("welcomeMessage".into())
+        );
+        assert_eq!(
+            field(create_group(
+                &json!({"name": "n", "welcomeMessage": "w", "members": ["+1", "+911099999999"]})
+            )),
+            Some("members[0]".into())
+        );
+        assert_eq!(
+            field(create_group(
+                &json!({"name": "n", "welcomeMessage": "w", "groupType": "group"})
+            )),
+            Some("groupType".into())
+        );
+        assert_eq!(
+            field(create_group(
+                &json!({"name": "n", "welcomeMessage": "x".repeat(4001)})
+            )),
+            Some("welcomeMessage".into())
+        );
+    }
+
+    #[test]
+    fn list_and_get() {
+        let s = ok(list_groups(
+            &json!({"showDetail": true, "fetchAllGroups": false}),
+        ));
+        assert_eq!(
+            url(EP, &s),
+            "http://h:1/inc-000/v1/groups?showDetail=true&fetchAllGroups=false"
+        );
+        assert!(s.repeat_safe);
+        assert_eq!(
+            url(EP, &ok(list_groups(&Value::Null))),
+            "http://h:1/inc-000/v1/groups"
+        );
+        assert_eq!(
+            field(list_groups(&json!({"showDetail": "yes"}))),
+            Some("showDetail".into())
+        );
+        let s = ok(get_group("g/1"));
+        assert_eq!(url(EP, &s), "http://h:1/inc-000/v1/groups/g%2F1");
+        assert_eq!(field(get_group("")), Some("groupId".into()));
+    }
+
+    #[test]
+    fn sub_groups() {
+        let s = ok(create_sub_group(
+            "g1",
+            &json!({"groupName": "Sub", "welcomeMessage": "w", "groupImageUrl": "https://x/i.png",
+                                                   "members": ["+911099999999"], "addUserToGroup": true}),
+        ));
+        assert_eq!(url(EP, &s), "http://h:1/inc-000/v1/groups/g1/subGroups");
+        assert!(!s.repeat_safe);
+        assert_eq!(
+            s.json_body(),
+            Some(
+                &json!({"groupName": "Sub", "welcomeMessage": "w", "groupImageUrl": "https://x/i.png",
+                          "members": ["+911099999999"], "addUserToGroup": true})
+            )
+        );
+        assert_eq!(
+            field(create_sub_group(
+                "g1",
+                &json!({"groupName": "S", "welcomeMessage": "w", "groupImageUrl": "i.png"})
+            )),
+            Some("groupImageUrl".into())
+        );
+        for arg in [json!(["s1", "s2"]), json!({"subGroups": ["s1", "s2"]})] {
+            let s = ok(add_sub_groups("g1", &arg));
+            assert_eq!((s.method, s.repeat_safe), (Method::Put, true));
+            assert_eq!(s.json_body(), Some(&json!({"subGroups": ["s1", "s2"]})));
+        }
+        assert_eq!(
+            field(add_sub_groups("g1", &json!(["s1", ""]))),
+            Some("subGroups[1]".into())
+        );
+        assert_eq!(
+            field(add_sub_groups("g1", &json!([]))),
+            Some("subGroups".into())
+        );
+        assert_eq!(
+            field(add_sub_groups("g1", &json!({}))),
+            Some("subGroups".into())
+        );
+        let s = ok(list_sub_groups("g1", &json!({"fetchAllGroups": true})));
+        assert_eq!(
+            url(EP, &s),
+            "http://h:1/inc-000/v1/groups/g1/subGroups?fetchAllGroups=true"
+        );
+        let s = ok(remove_sub_group("g1", "s1"));
+        assert_eq!(
+            (s.method, url(EP, &s)),
+            (
+                Method::Delete,
+                "http://h:1/inc-000/v1/groups/g1/subGroups/s1".into()
+            )
+        );
+        assert_eq!(
+            field(remove_sub_group("g1", " ")),
+            Some("subGroupId".into())
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! kaizala: the I/O-free core of a client for the Kaizala connector platform (requests, tokens, decisions).
+//!
+//! Every call is built by a resource module into a [`RequestSpec`]; the binding (fetch, storage,
+//! timers) sends it, describes the outcome as [`policy::Facts`], and follows [`policy::decide`].
+//! Successful bodies go through [`normalize::normalize_response`].
+
+pub mod actions;
+pub mod auth;
+pub mod error;
+pub mod groups;
+pub mod media;
+pub mod members;
+pub mod messages;
+pub mod normalize;
+pub mod policy;
+pub mod reactions;
+pub mod request;
+pub mod subscribers;
+pub mod time;
+pub mod tokens;
+pub mod users;
+pub mod validate;
+pub mod webhooks;
+
+// The wasm-bindgen layer is added by its author:
+// #[cfg(target_arch = "wasm32")] mod wasm;
+
+pub use error::{from_http, redact, Error, ErrorCode};
+pub use normalize::{next_cursor, normalize_response, page_items};
+pub use policy::{decide, parse_retry_after, Attempt, Decision, Facts};
+pub use request::{url, AuthKind, Base, Body, Method, RequestSpec};
+pub use tokens::{token_state, TokenChange, TokenInfo, TokenState, Tokens};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// One valid request of every operation that must never be sent twice.
+    fn non_repeatable() -> Vec<RequestSpec> {
+        let job = json!({"title": "t", "assignedTo": ["+911099999999"]});
+        let built = [
+            auth::generate_pin("app", "+911099999999"),
+            auth::login_with_pin("app", "+911099999999", &json!("1234")),
+            auth::exchange_code("app", "sec", "code"),
+            groups::create_group(&json!({"name": "n", "welcomeMessage": "w"})),
+            groups::create_sub_group("g", &json!({"groupName": "n", "welcomeMessage": "w"})),
+            messages::send_message("g", &json!("hi")),
+            media::upload_media("a.png", None),
+            media::upload_media_from_url(&json!("https://x/a.png")),
+            actions::post_action("g", &json!({"actionType": "Job", "actionBody": job})),
+            actions::post_job("g", &job),
+            actions::post_poll("g", &json!({"question": "q", "choices": [{"title": "a"}]})),
+            actions::post_survey(
+                "g",
+                &json!({"title": "s", "questions": [{"title": "q", "type": "Text"}]}),
+            ),
+            actions::post_lets_meet(
+                "g",
+                &json!({"title": "m", "startingTime": "2025-01-01T10:00:00Z"}),
+            ),
+            actions::post_announcement("g", &json!({"title": "a", "message": "m"})),
+            actions::post_media("g", &json!({"actionType": "Image", "mediaResource": "m"})),
+            actions::post_custom_action("g", "pkg", &json!({})),
+            actions::respond_to_action(
+                "g",
+                "a",
+                &json!({"actionType": "Job", "actionBody": {"isCompleted": true}}),
+            ),
+            reactions::add_reaction("g", &json!({"referenceId": "r", "reactionType": "Like"})),
+            webhooks::create_webhook(
+                &json!({"objectId": "g", "objectType": "Group", "eventTypes": ["JobCreated"], "callBackUrl": "https://x/h"}),
+            ),
+            users::create_bot(&json!({"name": "b"})),
+            users::add_bot_to_group("g", "b"),
+        ];
+        built.into_iter().filter_map(Result::ok).collect()
+    }
+
+    #[test]
+    fn every_non_repeatable_operation_is_never_sent_twice() {
+        let specs = non_repeatable();
+        assert_eq!(specs.len(), 21, "every builder above must succeed");
+        for spec in specs {
+            assert_eq!(spec.method, Method::Post, "{}", spec.operation);
+            assert!(!spec.repeat_safe, "{}", spec.operation);
+            let a = Attempt::new(&spec);
+            for f in [
+                Facts::status(500),
+                Facts::status(503),
+                Facts::NetworkError,
+                Facts::Timeout,
+            ] {
+                match decide(&a, &f) {
+                    Decision::Fail(e) => {
+                        assert_eq!(e.operation, spec.operation);
+                        assert!(e
+                            .message
+                            .contains("may or may not have been applied and was not repeated"));
+                    }
+                    other => panic!("{} repeated after {f:?}: {other:?}", spec.operation),
+                }
+            }
+            // A 429 was not applied: waiting and re-sending is allowed.
+            assert!(matches!(
+                decide(&a, &Facts::status(429)),
+                Decision::Wait {
+                    throttled: true,
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn the_read_only_post_and_other_calls_are_repeat_safe() {
+        let safe = [
+            subscribers::list_subscribers("g", &Value::Null),
+            auth::access_token("app", "sec", "r"),
+            groups::list_groups(&Value::Null),
+            members::add_members("g", &json!(["+911099999999"])),
+            members::remove_member("g", "m"),
+            webhooks::update_webhook("w", &json!({"active": true})),
+            users::bot_access_token("b"),
+        ];
+        for spec in safe.into_iter().filter_map(Result::ok) {
+            assert!(spec.repeat_safe, "{}", spec.operation);
+            let mut a = Attempt::new(&spec);
+            a.jitter = 0.0;
+            assert_eq!(
+                decide(&a, &Facts::status(502)),
+                Decision::Wait {
+                    ms: 0,
+                    throttled: false
+                }
+            );
+        }
+    }
+}

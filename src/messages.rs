@@ -1,0 +1,81 @@
+//! Text messages to a group or to a public group's subscribers (§3).
+
+use crate::error::Error;
+use crate::request::{path, Method, RequestSpec};
+use crate::validate::{id, message, put, Opts};
+use serde_json::{Map, Value};
+
+/// `POST groups/{groupId}/messages` `{message, sendToAllSubscribers?, subscribers?}`. `opts` is the
+/// text itself or `{message, sendToAllSubscribers?, subscribers?}`. Not repeat-safe.
+pub fn send_message(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
+    const OP: &str = "sendMessage";
+    id(OP, "groupId", group_id)?;
+    let wrapped;
+    let opts = if opts.is_string() {
+        wrapped = serde_json::json!({ "message": opts });
+        &wrapped
+    } else {
+        opts
+    };
+    let o = Opts::new(OP, opts)?;
+    let text = o.opt_str("message")?.unwrap_or_default();
+    message(OP, "message", text)?;
+    let mut body = Map::new();
+    put(&mut body, "message", text);
+    if let Some(b) = o.opt_bool("sendToAllSubscribers")? {
+        put(&mut body, "sendToAllSubscribers", b);
+    }
+    if let Some(list) = o.opt_phones("subscribers")? {
+        put(&mut body, "subscribers", list);
+    }
+    Ok(
+        RequestSpec::new(OP, Method::Post, path(&["groups", group_id, "messages"]))
+            .json(Value::Object(body)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::url;
+    use serde_json::json;
+
+    #[test]
+    fn text_or_options() {
+        let s = send_message("g1", &json!("hello"));
+        let Ok(s) = s else { panic!("{s:?}") };
+        assert_eq!(
+            (s.operation, s.method, s.repeat_safe),
+            ("sendMessage", Method::Post, false)
+        );
+        assert_eq!(
+            url("http://h:1/inc-000/", &s),
+            "http://h:1/inc-000/v1/groups/g1/messages"
+        );
+        assert_eq!(s.json_body(), Some(&json!({"message": "hello"})));
+        let s = send_message(
+            "pub",
+            &json!({"message": "hi", "sendToAllSubscribers": false, "subscribers": ["+911099999999"]}),
+        );
+        assert_eq!(
+            s.ok().and_then(|s| s.json_body().cloned()),
+            Some(
+                json!({"message": "hi", "sendToAllSubscribers": false, "subscribers": ["+911099999999"]})
+            )
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let field = |v: Value| send_message("g1", &v).err().and_then(|e| e.field);
+        assert_eq!(field(json!("a".repeat(4001))), Some("message".into()));
+        assert_eq!(field(json!("")), Some("message".into()));
+        assert_eq!(field(json!({})), Some("message".into()));
+        assert_eq!(
+            field(json!({"message": "x", "subscribers": ["1099999999"]})),
+            Some("subscribers[0]".into())
+        );
+        assert_eq!(field(json!(5)), Some("options".into()));
+        assert!(send_message("g1", &json!("😀".repeat(4000))).is_ok());
+    }
+}

@@ -1,0 +1,461 @@
+//! Reading answers: one spelling for every §8 variant, and paging (items, next cursor) of paged calls.
+
+use crate::time::{iso_from_ms, ms_from_iso};
+use serde_json::{Map, Value};
+
+/// (other spelling, the one handed back). When both appear, the one handed back wins.
+const RENAMES: [(&str, &str); 9] = [
+    ("groupImageURL", "groupImageUrl"),
+    ("Answers", "answers"),
+    ("Message", "message"),
+    ("Title", "title"),
+    ("MediaResources", "mediaResources"),
+    ("DurationInMins", "duration"),
+    ("callBackUrl", "callbackUrl"),
+    ("callBackToken", "callbackToken"),
+    ("Active", "active"),
+];
+
+/// Keys whose `"true"`/`"false"` strings become booleans.
+const BOOL_KEYS: [&str; 5] = ["result", "isAdded", "isRemoved", "active", "hasMore"];
+
+/// Caller-defined content that is handed back untouched.
+const OPAQUE: [&str; 3] = ["callBackContext", "callbackContext", "context"];
+
+/// Epoch seconds or milliseconds to ISO 8601. Values of 1e11 and more are taken as milliseconds
+/// (in seconds they would lie beyond the year 5000), smaller ones as seconds.
+fn epoch_to_iso(v: &Value) -> Option<String> {
+    let n = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    if !n.is_finite() || n.abs() > 1e15 {
+        return None;
+    }
+    let ms = if n.abs() >= 1e11 { n } else { n * 1000.0 };
+    iso_from_ms(ms.round() as i64)
+}
+
+/// `sentAt` from `creationTime` (epoch seconds) when `sentAt` is absent; a numeric `sentAt` also
+/// becomes ISO. Unconvertible values are left as they are.
+fn action_time(m: &mut Map<String, Value>) {
+    if let Some(iso) = m
+        .get("sentAt")
+        .filter(|v| !v.is_string())
+        .and_then(epoch_to_iso)
+    {
+        m.insert("sentAt".into(), Value::String(iso));
+    }
+    let has_sent = m.get("sentAt").is_some_and(|v| !v.is_null());
+    if !has_sent {
+        if let Some(iso) = m.get("creationTime").and_then(epoch_to_iso) {
+            m.remove("creationTime");
+            m.insert("sentAt".into(), Value::String(iso));
+        }
+    } else {
+        m.remove("creationTime");
+    }
+}
+
+fn walk(v: &mut Value, actions: bool) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|x| walk(x, actions)),
+        Value::Object(m) => {
+            for (alias, canon) in RENAMES {
+                if let Some(x) = m.remove(alias) {
+                    if m.get(canon).is_none_or(Value::is_null) {
+                        m.insert(canon.to_string(), x);
+                    }
+                }
+            }
+            if actions {
+                action_time(m);
+            }
+            for k in BOOL_KEYS {
+                let b = match m.get(k).and_then(Value::as_str) {
+                    Some(s) if s.eq_ignore_ascii_case("true") => true,
+                    Some(s) if s.eq_ignore_ascii_case("false") => false,
+                    _ => continue,
+                };
+                m.insert(k.to_string(), Value::Bool(b));
+            }
+            for (k, x) in m.iter_mut() {
+                if !OPAQUE.contains(&k.as_str()) {
+                    walk(x, actions);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A successful answer with every §8 spelling folded into the documented one: `groupImageUrl`,
+/// `answers`, `message`, `title`, `mediaResources`, `duration`, `callbackUrl`, `callbackToken`,
+/// `active`; `"true"`/`"false"` → booleans for `result`/`isAdded`/`isRemoved`/`active`/`hasMore`;
+/// and, for `listActions`/`getAction`, `creationTime` (epoch s) → `sentAt` (ISO 8601 UTC).
+pub fn normalize_response(operation: &str, mut v: Value) -> Value {
+    walk(&mut v, matches!(operation, "listActions" | "getAction"));
+    v
+}
+
+/// Where a page's items are.
+fn items_key(operation: &str) -> Option<&'static str> {
+    Some(match operation {
+        "listGroups" | "getGroup" => "groups",
+        "listSubGroups" => "subGroups",
+        "listMembers" => "members",
+        "listSubscribers" => "subscribers",
+        "listActions" => "actions",
+        "reactionSummary" | "groupReactionSummary" => "summary",
+        "reactionDetails" => "reactionDetails",
+        "listWebhooks" => "webhooks",
+        "listBots" => "bots",
+        _ => return None,
+    })
+}
+
+/// The items of one page (empty when the operation has no list or the answer lacks it).
+pub fn page_items(operation: &str, page: &Value) -> Vec<Value> {
+    items_key(operation)
+        .and_then(|k| page.get(k))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The option that carries the next-page cursor of a paged call.
+pub fn cursor_param(operation: &str) -> Option<&'static str> {
+    match operation {
+        "listSubscribers" | "groupReactionSummary" | "reactionDetails" => Some("cursor"),
+        "listActions" => Some("fromDate"),
+        _ => None,
+    }
+}
+
+fn ms_of(action: &Value) -> Option<i64> {
+    match action.get("sentAt") {
+        Some(Value::String(s)) => ms_from_iso(s),
+        _ => action
+            .get("creationTime")
+            .and_then(epoch_to_iso)
+            .and_then(|s| ms_from_iso(&s)),
+    }
+}
+
+/// The cursor for the page after `page`, or `None` when this was the last. `previous` is the
+/// cursor that fetched `page` (an unchanged cursor stops paging, as does an empty page).
+///
+/// - `listSubscribers`: the answer's `cursor`, present only when there is a next page.
+/// - `listActions`: when `hasMore` is true, the newest `sentAt` on the page in epoch ms + 1, as
+///   `fromDate` (choice, matching the emulator: the listing runs oldest first from `fromDate`
+///   inclusive, so the next page starts just after the newest item seen).
+/// - `groupReactionSummary`/`reactionDetails`: the answer's `cursor` (string or number); absent,
+///   empty or `0` (the starting value) ends paging.
+pub fn next_cursor(operation: &str, page: &Value, previous: Option<&str>) -> Option<String> {
+    let next = match operation {
+        "listSubscribers" | "groupReactionSummary" | "reactionDetails" => {
+            match page.get("cursor")? {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            }
+        }
+        "listActions" => {
+            let more = match page.get("hasMore")? {
+                Value::Bool(b) => *b,
+                Value::String(s) => s.eq_ignore_ascii_case("true"),
+                _ => false,
+            };
+            if !more {
+                return None;
+            }
+            let items = page.get("actions")?.as_array()?;
+            items
+                .iter()
+                .filter_map(ms_of)
+                .max()?
+                .saturating_add(1)
+                .to_string()
+        }
+        _ => return None,
+    };
+    let ends = next.is_empty()
+        || (operation != "listSubscribers" && next == "0")
+        || previous == Some(next.as_str())
+        || page_items(operation, page).is_empty();
+    (!ends).then_some(next)
+}
+
+/// `opts` with the cursor for the next page set (`fromDate` as a number for `listActions`).
+pub fn with_cursor(operation: &str, opts: &Value, cursor: &str) -> Value {
+    let mut m = opts.as_object().cloned().unwrap_or_default();
+    if let Some(key) = cursor_param(operation) {
+        let v = match (key, cursor.parse::<i64>()) {
+            ("fromDate", Ok(n)) => Value::from(n),
+            _ => Value::String(cursor.to_string()),
+        };
+        m.insert(key.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn group_spellings() {
+        let v = json!({"groups": [{"groupId": "g", "groupImageURL": "u", "subGroups": [{"groupImageURL": "v"}]}]});
+        assert_eq!(
+            normalize_response("listGroups", v),
+            json!({"groups": [{"groupId": "g", "groupImageUrl": "u", "subGroups": [{"groupImageUrl": "v"}]}]})
+        );
+        let both = json!({"groupImageUrl": "keep", "groupImageURL": "drop"});
+        assert_eq!(
+            normalize_response("getGroup", both),
+            json!({"groupImageUrl": "keep"})
+        );
+    }
+
+    #[test]
+    fn results_become_booleans() {
+        assert_eq!(
+            normalize_response("addMembers", json!({"result": "true"})),
+            json!({"result": true})
+        );
+        assert_eq!(
+            normalize_response("deleteWebhook", json!({"result": "False"})),
+            json!({"result": false})
+        );
+        assert_eq!(
+            normalize_response("removeMember", json!({"result": true})),
+            json!({"result": true})
+        );
+        assert_eq!(
+            normalize_response(
+                "addSubscribers",
+                json!({"result": {"+911099999999": {"isAdded": "false", "reason": "x"}}})
+            ),
+            json!({"result": {"+911099999999": {"isAdded": false, "reason": "x"}}})
+        );
+        assert_eq!(
+            normalize_response("x", json!({"result": "maybe"})),
+            json!({"result": "maybe"})
+        );
+    }
+
+    #[test]
+    fn action_spellings() {
+        let v = json!({"actions": [
+            {"referenceId": "r1", "actionType": "Announcement", "creationTime": 1700000000,
+             "actionBody": {"Title": "T", "Message": "M", "MediaResources": ["m"]}},
+            {"referenceId": "r2", "actionType": "LetsMeet", "sentAt": "2023-11-14T22:13:20.000Z", "creationTime": 5,
+             "actionBody": {"title": "t", "DurationInMins": 30}},
+            {"referenceId": "r3", "actionType": "Survey", "creationTime": "1700000000123",
+             "actionDetails": {"responses": [{"Answers": ["a"]}]}}
+        ], "hasMore": "false"});
+        assert_eq!(
+            normalize_response("listActions", v),
+            json!({"actions": [
+                {"referenceId": "r1", "actionType": "Announcement", "sentAt": "2023-11-14T22:13:20.000Z",
+                 "actionBody": {"title": "T", "message": "M", "mediaResources": ["m"]}},
+                {"referenceId": "r2", "actionType": "LetsMeet", "sentAt": "2023-11-14T22:13:20.000Z",
+                 "actionBody": {"title": "t", "duration": 30}},
+                {"referenceId": "r3", "actionType": "Survey", "sentAt": "2023-11-14T22:13:20.123Z",
+                 "actionDetails": {"responses": [{"answers": ["a"]}]}}
+            ], "hasMore": false})
+        );
+        let got = normalize_response("getAction", json!({"actionType": "Job", "creationTime": 0}));
+        assert_eq!(
+            got,
+            json!({"actionType": "Job", "sentAt": "1970-01-01T00:00:00.000Z"})
+        );
+        // creationTime is only an action field
+        let other = normalize_response("listGroups", json!({"creationTime": 5}));
+        assert_eq!(other, json!({"creationTime": 5}));
+        let bad = normalize_response("getAction", json!({"creationTime": "soon"}));
+        assert_eq!(bad, json!({"creationTime": "soon"}));
+    }
+
+    #[test]
+    fn webhook_spellings() {
+        let v = json!({"webhooks": [
+            {"id": "w1", "callBackUrl": "https://a", "callBackToken": "t", "Active": "true", "callBackContext": {"Title": "mine"}},
+            {"id": "w2", "callbackUrl": "https://listing", "callBackUrl": "https://register", "active": false}
+        ]});
+        assert_eq!(
+            normalize_response("listWebhooks", v),
+            json!({"webhooks": [
+                {"id": "w1", "callbackUrl": "https://a", "callbackToken": "t", "active": true, "callBackContext": {"Title": "mine"}},
+                {"id": "w2", "callbackUrl": "https://listing", "active": false}
+            ]})
+        );
+    }
+
+    #[test]
+    fn items() {
+        let p = json!({"subscribers": [{"id": 1}, {"id": 2}], "cursor": "c"});
+        assert_eq!(
+            page_items("listSubscribers", &p),
+            vec![json!({"id": 1}), json!({"id": 2})]
+        );
+        assert_eq!(
+            page_items("listMembers", &json!({"members": [1]})),
+            vec![json!(1)]
+        );
+        assert_eq!(
+            page_items("reactionDetails", &json!({"reactionDetails": [1]})),
+            vec![json!(1)]
+        );
+        assert_eq!(
+            page_items("groupReactionSummary", &json!({"summary": [1]})),
+            vec![json!(1)]
+        );
+        assert!(page_items("listMembers", &json!({"members": "x"})).is_empty());
+        assert!(page_items("sendMessage", &json!({"referenceId": "r"})).is_empty());
+    }
+
+    #[test]
+    fn subscriber_cursors() {
+        let p = json!({"subscribers": [{"id": 1}], "cursor": "c2"});
+        assert_eq!(next_cursor("listSubscribers", &p, None), Some("c2".into()));
+        assert_eq!(next_cursor("listSubscribers", &p, Some("c2")), None);
+        assert_eq!(
+            next_cursor(
+                "listSubscribers",
+                &json!({"subscribers": [{"id": 1}]}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "listSubscribers",
+                &json!({"subscribers": [], "cursor": "c3"}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "listSubscribers",
+                &json!({"subscribers": [1], "cursor": ""}),
+                None
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn action_cursors() {
+        let p = json!({"actions": [
+            {"sentAt": "2023-11-14T22:13:20.000Z"},
+            {"sentAt": "2023-11-14T22:13:10.500Z"},
+            {"creationTime": 1700000005}
+        ], "hasMore": true});
+        assert_eq!(
+            next_cursor("listActions", &p, None),
+            Some("1700000005001".into())
+        );
+        assert_eq!(next_cursor("listActions", &p, Some("1700000005001")), None);
+        let done = json!({"actions": [{"sentAt": "2023-11-14T22:13:20.000Z"}], "hasMore": false});
+        assert_eq!(next_cursor("listActions", &done, None), None);
+        assert_eq!(
+            next_cursor(
+                "listActions",
+                &json!({"actions": [{"sentAt": "2023-11-14T22:13:20.000Z"}]}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "listActions",
+                &json!({"actions": [], "hasMore": true}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "listActions",
+                &json!({"actions": [{"x": 1}], "hasMore": "true"}),
+                None
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn reaction_cursors() {
+        let p = json!({"summary": [1], "cursor": 1700000000000_i64});
+        assert_eq!(
+            next_cursor("groupReactionSummary", &p, Some("0")),
+            Some("1700000000000".into())
+        );
+        assert_eq!(
+            next_cursor("groupReactionSummary", &p, Some("1700000000000")),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "reactionDetails",
+                &json!({"reactionDetails": [1], "cursor": "c"}),
+                None
+            ),
+            Some("c".into())
+        );
+        assert_eq!(
+            next_cursor(
+                "reactionDetails",
+                &json!({"reactionDetails": [1], "cursor": ""}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "reactionDetails",
+                &json!({"reactionDetails": [1], "cursor": 0}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor("reactionDetails", &json!({"reactionDetails": [1]}), None),
+            None
+        );
+        assert_eq!(
+            next_cursor(
+                "reactionDetails",
+                &json!({"reactionDetails": [], "cursor": "c"}),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            next_cursor("listGroups", &json!({"groups": [1], "cursor": "c"}), None),
+            None
+        );
+    }
+
+    #[test]
+    fn next_page_options() {
+        assert_eq!(cursor_param("listActions"), Some("fromDate"));
+        assert_eq!(cursor_param("listMembers"), None);
+        assert_eq!(
+            with_cursor("listActions", &json!({"count": 5}), "1699999990500"),
+            json!({"count": 5, "fromDate": 1699999990500_i64})
+        );
+        assert_eq!(
+            with_cursor("listSubscribers", &Value::Null, "c2"),
+            json!({"cursor": "c2"})
+        );
+        assert_eq!(
+            with_cursor("listMembers", &json!({"a": 1}), "c2"),
+            json!({"a": 1})
+        );
+    }
+}

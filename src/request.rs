@@ -1,0 +1,355 @@
+//! The description of one HTTP call (method, base, path, query, headers, body, safety) and URL building.
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// Which URL the path is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Base {
+    /// The auth root, default [`crate::auth::DEFAULT_AUTH_URL`]: `{authUrl}/{path}`.
+    Auth,
+    /// The OAuth host: `{oauth root, last segment lower-cased}/{path}` (see [`oauth_join`]).
+    #[serde(rename = "oauth")]
+    OAuth,
+    /// The user's endpoint: `{endpointUrl}v1/{path}`.
+    Endpoint,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
+pub enum Body {
+    None,
+    /// Sent with `Content-Type: application/json`.
+    Json(Value),
+    /// Sent as `application/x-www-form-urlencoded` (see [`form_encode`]).
+    Form(Vec<(String, String)>),
+    /// One file part; the binding supplies the bytes.
+    #[serde(rename_all = "camelCase")]
+    Multipart {
+        file_name: String,
+        mime_type: String,
+    },
+}
+
+/// Which credentials the binding attaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuthKind {
+    None,
+    /// Header `accessToken` (minted first if needed).
+    AccessToken,
+    /// The connector credentials are already in `headers` (or the form body).
+    ConnectorCredentials,
+}
+
+/// One call, fully decided except for I/O. Paths are already percent-encoded (built with [`path`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestSpec {
+    /// The JS method name, e.g. `createGroup`.
+    pub operation: &'static str,
+    pub method: Method,
+    pub base: Base,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// May be sent again when its fate is unknown (5xx, network error, timeout).
+    pub repeat_safe: bool,
+    pub auth: AuthKind,
+}
+
+impl RequestSpec {
+    /// A resource call with an access token; `repeat_safe` follows the method (POST: false).
+    pub fn new(operation: &'static str, method: Method, path: String) -> RequestSpec {
+        RequestSpec {
+            operation,
+            method,
+            base: Base::Endpoint,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            repeat_safe: method != Method::Post,
+            auth: AuthKind::AccessToken,
+        }
+    }
+
+    pub fn json(mut self, value: Value) -> RequestSpec {
+        self.body = Body::Json(value);
+        self
+    }
+
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> RequestSpec {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// The JSON body, if any (handy for the binding and for tests).
+    pub fn json_body(&self) -> Option<&Value> {
+        match &self.body {
+            Body::Json(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The whole spec as a plain object for the JS side.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn encode_with(s: &str, space_plus: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if unreserved(b) {
+            out.push(char::from(b));
+        } else if space_plus && b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (also `/`, so an id stays one segment).
+pub fn encode_component(s: &str) -> String {
+    encode_with(s, false)
+}
+
+/// `application/x-www-form-urlencoded` serialisation (space as `+`).
+pub fn form_encode(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode_with(k, true), encode_with(v, true)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a query-string component (`+` is a space; malformed escapes are kept as they are).
+pub fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = b.get(i + 1).copied().and_then(hex_val);
+                let lo = b.get(i + 2).copied().and_then(hex_val);
+                if let (Some(hi), Some(lo)) = (hi, lo) {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Joins segments with `/`, percent-encoding each one.
+pub fn path(segments: &[&str]) -> String {
+    segments
+        .iter()
+        .map(|s| encode_component(s))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The OAuth root as the caller spelled it: trailing `/` and a final `Authorize` or `token`
+/// segment removed, so both `https://ds.kaiza.la/api/Oauth` and the full
+/// `https://ds.kaiza.la/api/Oauth/Authorize` work.
+pub fn oauth_root(oauth_url: &str) -> &str {
+    let t = oauth_url.trim_end_matches('/');
+    match t.rsplit_once('/') {
+        Some((head, last))
+            if last.eq_ignore_ascii_case("authorize") || last.eq_ignore_ascii_case("token") =>
+        {
+            head.trim_end_matches('/')
+        }
+        _ => t,
+    }
+}
+
+/// A URL under the OAuth host other than `Authorize`: the platform publishes `…/api/Oauth/Authorize`
+/// but `…/api/oauth/token`, so the root's last segment is lower-cased when it reads `oauth` in any
+/// case, then `path` is appended. `https://ds.kaiza.la/api/Oauth` + `token` →
+/// `https://ds.kaiza.la/api/oauth/token` (the emulator serves the same two spellings).
+pub fn oauth_join(oauth_url: &str, path: &str) -> String {
+    let root = oauth_root(oauth_url);
+    let root = match root.rsplit_once('/') {
+        Some((head, last)) if last.eq_ignore_ascii_case("oauth") => format!("{head}/oauth"),
+        _ => root.to_string(),
+    };
+    format!("{root}/{path}")
+}
+
+/// The full URL of `spec` against `base_url` (the authUrl, oauthUrl or endpointUrl as the spec's
+/// base says). The path is used as built (already encoded); query keys and values are encoded.
+pub fn url(base_url: &str, spec: &RequestSpec) -> String {
+    let mut u = match spec.base {
+        Base::Endpoint => format!("{}/v1/{}", base_url.trim_end_matches('/'), spec.path),
+        Base::Auth => format!("{}/{}", base_url.trim_end_matches('/'), spec.path),
+        Base::OAuth => oauth_join(base_url, &spec.path),
+    };
+    for (i, (k, v)) in spec.query.iter().enumerate() {
+        u.push(if i == 0 { '?' } else { '&' });
+        u.push_str(&encode_component(k));
+        u.push('=');
+        u.push_str(&encode_component(v));
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn repeat_safety_follows_method() {
+        for (m, safe) in [
+            (Method::Get, true),
+            (Method::Put, true),
+            (Method::Delete, true),
+            (Method::Post, false),
+        ] {
+            assert_eq!(RequestSpec::new("x", m, "p".into()).repeat_safe, safe);
+        }
+    }
+
+    #[test]
+    fn encoding() {
+        assert_eq!(
+            encode_component("a b/c?d&e=f+g~h.i_j-k"),
+            "a%20b%2Fc%3Fd%26e%3Df%2Bg~h.i_j-k"
+        );
+        assert_eq!(encode_component("é"), "%C3%A9");
+        assert_eq!(
+            path(&["groups", "a/b c", "members"]),
+            "groups/a%2Fb%20c/members"
+        );
+        assert_eq!(
+            form_encode(&[
+                ("client_id".into(), "a b".into()),
+                ("code".into(), "x&y=z".into())
+            ]),
+            "client_id=a+b&code=x%26y%3Dz"
+        );
+        assert_eq!(decode_component("a+b%2Fc%C3%A9%zz%4"), "a b/cé%zz%4");
+    }
+
+    #[test]
+    fn urls_per_base() {
+        let spec = RequestSpec::new(
+            "listActions",
+            Method::Get,
+            path(&["groups", "g 1", "actions"]),
+        )
+        .query("actionType", "Job")
+        .query("fromDate", "17&x");
+        assert_eq!(
+            url("http://h:1/inc-001/", &spec),
+            "http://h:1/inc-001/v1/groups/g%201/actions?actionType=Job&fromDate=17%26x"
+        );
+        assert_eq!(
+            url("http://h:1/inc-001", &spec),
+            "http://h:1/inc-001/v1/groups/g%201/actions?actionType=Job&fromDate=17%26x"
+        );
+        let mut auth = RequestSpec::new("generatePin", Method::Post, "generatePin".into());
+        auth.base = Base::Auth;
+        assert_eq!(
+            url("https://api.kaiza.la/v1", &auth),
+            "https://api.kaiza.la/v1/generatePin"
+        );
+        assert_eq!(
+            url("https://api.kaiza.la/v1/", &auth),
+            "https://api.kaiza.la/v1/generatePin"
+        );
+        let mut tok = RequestSpec::new("exchangeCode", Method::Post, "token".into());
+        tok.base = Base::OAuth;
+        for root in [
+            "https://ds.kaiza.la/api/Oauth",
+            "https://ds.kaiza.la/api/Oauth/",
+            "https://ds.kaiza.la/api/Oauth/Authorize",
+            "https://ds.kaiza.la/api/oauth/token",
+        ] {
+            assert_eq!(
+                url(root, &tok),
+                "https://ds.kaiza.la/api/oauth/token",
+                "{root}"
+            );
+        }
+        assert_eq!(
+            url("http://127.0.0.1:9/custom", &tok),
+            "http://127.0.0.1:9/custom/token"
+        );
+    }
+
+    #[test]
+    fn spec_as_json() {
+        let spec = RequestSpec::new("createGroup", Method::Post, "groups".into())
+            .json(json!({"name": "n"}));
+        assert_eq!(
+            spec.to_json(),
+            json!({"operation": "createGroup", "method": "POST", "base": "endpoint", "path": "groups",
+                   "query": [], "headers": [], "body": {"kind": "json", "value": {"name": "n"}},
+                   "repeatSafe": false, "auth": "accessToken"})
+        );
+        let mut m = RequestSpec::new("uploadMedia", Method::Post, "media".into());
+        m.body = Body::Multipart {
+            file_name: "a.png".into(),
+            mime_type: "image/png".into(),
+        };
+        m.base = Base::OAuth;
+        let j = m.to_json();
+        assert_eq!(
+            j["body"],
+            json!({"kind": "multipart", "value": {"fileName": "a.png", "mimeType": "image/png"}})
+        );
+        assert_eq!(j["base"], json!("oauth"));
+    }
+}
