@@ -1,0 +1,514 @@
+//! Groups and sub-groups (§3): creating and listing groups, the `Group` object, and the group hierarchy.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::access::Caller;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{emit, Target};
+use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
+use crate::state::{Group, Membership, OrgRole, Role, World};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/groups", post(create).get(list))
+        .route("/groups/{groupId}", get(get_one))
+        .route(
+            "/groups/{groupId}/subGroups",
+            post(create_sub_group)
+                .put(add_sub_groups)
+                .get(list_sub_groups),
+        )
+        .route(
+            "/groups/{groupId}/subGroups/{subGroupId}",
+            delete(remove_sub_group),
+        )
+}
+
+/// A path parameter (always present when the route matched).
+pub(crate) fn param(p: &HashMap<String, String>, name: &str) -> String {
+    p.get(name).cloned().unwrap_or_default()
+}
+
+/// The `Group` object of §3. Without `detail`, the short form `GET /groups` answers by default:
+/// groupId, groupName, groupImageUrl, groupType, callerRole, hasSubGroups, hasParentGroups.
+///
+/// `callerRole` is the caller's role as `Caller::role_in` resolves it (an admin of an ancestor, an
+/// organisation admin or a group token counts as "Admin"). A group the caller does not itself reach
+/// but sees through the hierarchy (a member of a parent reading its sub-groups) shows "Member": a
+/// read view, never admin rights.
+pub fn group_json(w: &World, caller: &Caller, g: &Group, detail: bool) -> Value {
+    let role = caller.role_in(w, &g.id).unwrap_or(Role::Member);
+    let sub_count = g
+        .sub_groups
+        .iter()
+        .filter(|s| w.groups.contains_key(*s))
+        .count();
+    let has_parents = g.parents.iter().any(|p| w.groups.contains_key(p));
+    let mut out = Map::new();
+    out.insert("groupId".into(), json!(g.id));
+    out.insert("groupName".into(), json!(g.name));
+    out.insert("groupImageUrl".into(), json!(g.image_url));
+    out.insert("hasSubGroups".into(), json!(sub_count > 0));
+    out.insert("hasParentGroups".into(), json!(has_parents));
+    if detail {
+        out.insert("isMappedToTenant".into(), json!(g.mapped_to_tenant));
+    }
+    out.insert("groupType".into(), json!(g.group_type));
+    if detail {
+        out.insert("userCount".into(), json!(w.hierarchy_user_count(&g.id)));
+        out.insert("currentLevelUserCount".into(), json!(g.members.len()));
+    }
+    out.insert("callerRole".into(), json!(role.as_str()));
+    if detail {
+        out.insert("currentLevelSubGroupCount".into(), json!(sub_count));
+        out.insert("welcomeMessage".into(), json!(g.welcome_message));
+    }
+    Value::Object(out)
+}
+
+/// Groups in a stable order: oldest first, then by name.
+fn sorted(mut groups: Vec<&Group>) -> Vec<&Group> {
+    groups.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    groups
+}
+
+/// The welcome message: required (the spec has no `?` on it) but it may be empty.
+fn welcome(body: &Value) -> ApiResult<String> {
+    opt_str(body, &["welcomeMessage"], "welcomeMessage")?
+        .ok_or_else(|| ApiError::missing("welcomeMessage"))
+}
+
+/// Adds `mobiles` as plain members (unknown numbers become unprovisioned organisation users);
+/// returns how many were newly added.
+fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> usize {
+    let mut added = 0;
+    for m in mobiles {
+        let uid = w.ensure_user(m, OrgRole::User);
+        if let Some(g) = w.groups.get_mut(group_id) {
+            if g.role_of(&uid).is_none() {
+                g.members.push(Membership {
+                    user_id: uid,
+                    role: Role::Member,
+                });
+                added += 1;
+            }
+        }
+    }
+    added
+}
+
+fn new_group(
+    w: &mut World,
+    name: String,
+    image_url: String,
+    welcome_message: String,
+    group_type: &str,
+    mapped: bool,
+) -> String {
+    let id = crate::state::new_id();
+    let created_at = w.instant();
+    w.groups.insert(
+        id.clone(),
+        Group {
+            id: id.clone(),
+            name,
+            image_url,
+            welcome_message,
+            group_type: group_type.to_string(),
+            mapped_to_tenant: mapped,
+            members: Vec::new(),
+            subscribers: Vec::new(),
+            sub_groups: Vec::new(),
+            parents: Vec::new(),
+            created_at,
+        },
+    );
+    id
+}
+
+/// `POST /groups` {name, welcomeMessage, members?, groupType?} → `{groupName, groupId, membersAdded}`.
+///
+/// The caller becomes the group's admin. `membersAdded` counts the members added besides the caller
+/// (its own number in `members` is not counted twice). The group is an organisation group
+/// (`isMappedToTenant`) when its creator is one of the organisation's own users (not an outside
+/// number). A group token acts inside its one group only, so it may not create groups (403).
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.write")?;
+    if caller.group_limit.is_some() {
+        return Err(ApiError::forbidden(
+            "a group token acts in its own group only and may not create groups",
+        ));
+    }
+    let name = req_str(&body, &["name"], "name")?;
+    let welcome_message = welcome(&body)?;
+    let members = phones(&body, &["members"], "members", false)?;
+    let group_type = match opt_str(&body, &["groupType"], "groupType")? {
+        None => "Group".to_string(),
+        Some(t) if t == "Group" || t == "ConnectGroup" => t,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "groupType",
+                "must be \"Group\" or \"ConnectGroup\"",
+            ))
+        }
+    };
+    let out = {
+        let mut w = state.world();
+        let creator = w
+            .users
+            .get(&caller.user_id)
+            .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
+        let mapped = creator.org_role != OrgRole::External;
+        let caller_mobile = creator.mobile.clone();
+        let id = new_group(
+            &mut w,
+            name.clone(),
+            String::new(),
+            welcome_message,
+            &group_type,
+            mapped,
+        );
+        if let Some(g) = w.groups.get_mut(&id) {
+            g.members.push(Membership {
+                user_id: caller.user_id.clone(),
+                role: Role::Admin,
+            });
+        }
+        let others: Vec<String> = members
+            .into_iter()
+            .filter(|m| *m != caller_mobile)
+            .collect();
+        let added = add_plain_members(&mut w, &id, &others);
+        json!({"groupName": name, "groupId": id, "membersAdded": added})
+    };
+    Ok(Json(out))
+}
+
+/// `GET /groups?showDetail&fetchAllGroups` → `{groups: [Group]}`.
+///
+/// The groups the caller is a member of; with `fetchAllGroups`, every group the caller reaches
+/// (sub-groups it administers through a parent, and every organisation group for an organisation
+/// admin). A group token lists its one group.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.read")?;
+    let detail = query_flag(&q, "showDetail")?;
+    let all = query_flag(&q, "fetchAllGroups")?;
+    let w = state.world();
+    let picked: Vec<&Group> = match &caller.group_limit {
+        Some(gid) => w.groups.get(gid).into_iter().collect(),
+        None => w
+            .groups
+            .values()
+            .filter(|g| {
+                if all {
+                    caller.role_in(&w, &g.id).is_some()
+                } else {
+                    g.role_of(&caller.user_id).is_some()
+                }
+            })
+            .collect(),
+    };
+    let groups: Vec<Value> = sorted(picked)
+        .into_iter()
+        .map(|g| group_json(&w, &caller, g, detail))
+        .collect();
+    Ok(Json(json!({ "groups": groups })))
+}
+
+/// `GET /groups/{groupId}` → `{groups: [Group]}` with the one group, every field.
+async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.read")?;
+    let gid = param(&p, "groupId");
+    let w = state.world();
+    let (g, _) = caller.reach(&w, &gid)?;
+    Ok(Json(
+        json!({ "groups": [group_json(&w, &caller, g, true)] }),
+    ))
+}
+
+/// `POST /groups/{groupId}/subGroups` {groupName, groupImageUrl?, members?, welcomeMessage,
+/// addUserToGroup?} → `{groupId, groupName}`.
+///
+/// Admins of the parent only. With `addUserToGroup` (default true) the caller joins the new group as
+/// its admin; without, it still administers it through the parent. The sub-group is an organisation
+/// group when its parent is. Emits GroupAdded on the parent.
+async fn create_sub_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.write")?;
+    let parent = param(&p, "groupId");
+    {
+        let w = state.world();
+        caller.admin_of(&w, &parent)?;
+    }
+    let name = req_str(&body, &["groupName"], "groupName")?;
+    let image =
+        opt_str(&body, &["groupImageUrl", "groupImageURL"], "groupImageUrl")?.unwrap_or_default();
+    let welcome_message = welcome(&body)?;
+    let members = phones(&body, &["members"], "members", false)?;
+    let add_caller = opt_bool(&body, &["addUserToGroup"], "addUserToGroup")?.unwrap_or(true);
+    let (out, events) = {
+        let mut w = state.world();
+        let mapped = caller.admin_of(&w, &parent)?.mapped_to_tenant;
+        let caller_mobile = w.user_mobile(&caller.user_id);
+        let id = new_group(
+            &mut w,
+            name.clone(),
+            image,
+            welcome_message,
+            "Group",
+            mapped,
+        );
+        if let Some(g) = w.groups.get_mut(&id) {
+            g.parents.push(parent.clone());
+            if add_caller {
+                g.members.push(Membership {
+                    user_id: caller.user_id.clone(),
+                    role: Role::Admin,
+                });
+            }
+        }
+        if let Some(pg) = w.groups.get_mut(&parent) {
+            pg.sub_groups.push(id.clone());
+        }
+        let others: Vec<String> = if add_caller {
+            members
+                .into_iter()
+                .filter(|m| *m != caller_mobile)
+                .collect()
+        } else {
+            members
+        };
+        add_plain_members(&mut w, &id, &others);
+        let data = json!({"groupId": id, "groupName": name});
+        let n = emit(
+            &mut w,
+            Target::group(&parent),
+            "GroupAdded",
+            data,
+            &caller.user_id,
+        );
+        (json!({"groupId": id, "groupName": name}), n)
+    };
+    if events > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(out))
+}
+
+/// `PUT /groups/{groupId}/subGroups` {subGroups: [groupId]} → `{result: true}`.
+///
+/// Makes existing groups sub-groups of this one. The caller must administer this group and each
+/// listed group. A group cannot be its own sub-group, nor take one of its ancestors (a cycle): 400
+/// naming `subGroups[i]`. Already a sub-group: accepted, nothing changes. Emits GroupAdded on this
+/// group for each newly added one.
+async fn add_sub_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.update")?;
+    let parent = param(&p, "groupId");
+    {
+        let w = state.world();
+        caller.admin_of(&w, &parent)?;
+    }
+    let list = opt_array(&body, &["subGroups"], "subGroups")?
+        .ok_or_else(|| ApiError::missing("subGroups"))?;
+    if list.is_empty() {
+        return Err(ApiError::invalid(
+            "subGroups",
+            "must list at least one group id",
+        ));
+    }
+    let mut ids: Vec<(usize, String)> = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let Value::String(s) = item else {
+            return Err(ApiError::invalid(
+                format!("subGroups[{i}]"),
+                "must be a group id string",
+            ));
+        };
+        if !ids.iter().any(|(_, x)| x == s) {
+            ids.push((i, s.clone()));
+        }
+    }
+    let events = {
+        let mut w = state.world();
+        for (i, sid) in &ids {
+            let at = format!("subGroups[{i}]");
+            if !w.groups.contains_key(sid) {
+                return Err(ApiError {
+                    field: Some(at),
+                    ..ApiError::not_found(format!("no group {sid}"))
+                });
+            }
+            if *sid == parent {
+                return Err(ApiError::invalid(at, "a group cannot be its own sub-group"));
+            }
+            if w.descendants(sid).contains(&parent) {
+                return Err(ApiError::invalid(
+                    at,
+                    "that group is above this one in the hierarchy: adding it would make a cycle",
+                ));
+            }
+            caller.admin_of(&w, sid).map_err(|e| ApiError {
+                field: Some(at.clone()),
+                ..e
+            })?;
+        }
+        let mut events = 0;
+        for (_, sid) in &ids {
+            let already = w
+                .groups
+                .get(&parent)
+                .is_some_and(|g| g.sub_groups.contains(sid));
+            if already {
+                continue;
+            }
+            if let Some(pg) = w.groups.get_mut(&parent) {
+                pg.sub_groups.push(sid.clone());
+            }
+            let mut name = String::new();
+            if let Some(sg) = w.groups.get_mut(sid) {
+                if !sg.parents.contains(&parent) {
+                    sg.parents.push(parent.clone());
+                }
+                name = sg.name.clone();
+            }
+            let data = json!({"groupId": sid, "groupName": name});
+            events += emit(
+                &mut w,
+                Target::group(&parent),
+                "GroupAdded",
+                data,
+                &caller.user_id,
+            );
+        }
+        events
+    };
+    if events > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(json!({ "result": true })))
+}
+
+/// A group with its direct sub-groups under `subGroups`; with `deep`, each nested the same way.
+/// `path` guards against cycles (refused on the way in, but the hierarchy is walked defensively).
+fn with_sub_groups(
+    w: &World,
+    caller: &Caller,
+    g: &Group,
+    deep: bool,
+    path: &mut Vec<String>,
+) -> Value {
+    let mut out = group_json(w, caller, g, true);
+    path.push(g.id.clone());
+    let subs: Vec<&Group> = g
+        .sub_groups
+        .iter()
+        .filter(|s| !path.contains(*s))
+        .filter_map(|s| w.groups.get(s))
+        .collect();
+    let subs: Vec<Value> = sorted(subs)
+        .into_iter()
+        .map(|s| {
+            if deep {
+                with_sub_groups(w, caller, s, true, path)
+            } else {
+                group_json(w, caller, s, true)
+            }
+        })
+        .collect();
+    path.pop();
+    if let Value::Object(o) = &mut out {
+        o.insert("subGroups".into(), Value::Array(subs));
+    }
+    out
+}
+
+/// `GET /groups/{groupId}/subGroups?fetchAllGroups` → the group (every field) with
+/// `subGroups: [Group]`: the direct sub-groups, or with `fetchAllGroups` the whole hierarchy, each
+/// sub-group carrying its own `subGroups`.
+async fn list_sub_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.read")?;
+    let gid = param(&p, "groupId");
+    let deep = query_flag(&q, "fetchAllGroups")?;
+    let w = state.world();
+    let (g, _) = caller.reach(&w, &gid)?;
+    let mut path = Vec::new();
+    Ok(Json(with_sub_groups(&w, &caller, g, deep, &mut path)))
+}
+
+/// `DELETE /groups/{groupId}/subGroups/{subGroupId}` → `{result: true}`: the sub-group becomes a
+/// group of its own again (nothing is deleted). 404 when it is not a sub-group of this group.
+/// Emits GroupRemoved on this group.
+async fn remove_sub_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("groupinfo.remove")?;
+    let parent = param(&p, "groupId");
+    let sid = param(&p, "subGroupId");
+    let events = {
+        let mut w = state.world();
+        let pg = caller.admin_of(&w, &parent)?;
+        if !pg.sub_groups.contains(&sid) {
+            return Err(ApiError::not_found(format!(
+                "{sid} is not a sub-group of {parent}"
+            )));
+        }
+        if let Some(pg) = w.groups.get_mut(&parent) {
+            pg.sub_groups.retain(|s| *s != sid);
+        }
+        let mut name = String::new();
+        if let Some(sg) = w.groups.get_mut(&sid) {
+            sg.parents.retain(|x| *x != parent);
+            name = sg.name.clone();
+        }
+        let data = json!({"groupId": sid, "groupName": name});
+        emit(
+            &mut w,
+            Target::group(&parent),
+            "GroupRemoved",
+            data,
+            &caller.user_id,
+        )
+    };
+    if events > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(json!({ "result": true })))
+}

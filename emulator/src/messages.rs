@@ -1,0 +1,173 @@
+//! Text messages (§3): posting to a group or to a public group's subscribers, and (an emulator extension) listing them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::access::Caller;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{emit, Target};
+use crate::groups::param;
+use crate::input::{field, opt_array, opt_bool, phones, query_i64, JsonBody};
+use crate::state::{iso, new_id, Message, Role};
+
+/// Longest message, in characters (not bytes).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/groups/{groupId}/messages", post(send).get(list))
+}
+
+/// `POST /groups/{groupId}/messages` {message (or `Message`, §8), sendToAllSubscribers?,
+/// subscribers?: [phone]} → `{referenceId}`.
+///
+/// Any member may post. `sendToAllSubscribers` (true) or a non-empty `subscribers` list sends the
+/// message to subscribers instead: public groups only (400 elsewhere), and only by the group's admin
+/// (403). Each listed number must be a subscriber of the group (400 naming `subscribers[i]`). With
+/// both, every subscriber gets it. Emits TextMessageCreated {text}.
+async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("textmessage.write")?;
+    let gid = param(&p, "groupId");
+    {
+        let w = state.world();
+        caller.reach(&w, &gid)?;
+    }
+    let text = match field(&body, &["message", "Message"]) {
+        None => return Err(ApiError::missing("message")),
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            return Err(ApiError::invalid("message", "must not be empty"))
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(ApiError::invalid("message", "must be a string")),
+    };
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(ApiError::invalid(
+            "message",
+            format!("is {chars} characters long; at most {MAX_MESSAGE_CHARS} are allowed"),
+        ));
+    }
+    let to_all =
+        opt_bool(&body, &["sendToAllSubscribers"], "sendToAllSubscribers")?.unwrap_or(false);
+    let listed = phones(&body, &["subscribers"], "subscribers", false)?;
+    let raw_list: Vec<Value> = opt_array(&body, &["subscribers"], "subscribers")?
+        .cloned()
+        .unwrap_or_default();
+    let (reference_id, events) = {
+        let mut w = state.world();
+        let (g, role) = caller.reach(&w, &gid)?;
+        let mut recipients: Vec<String> = Vec::new();
+        if to_all || !listed.is_empty() {
+            if !g.is_public() {
+                return Err(ApiError::invalid(
+                    if to_all {
+                        "sendToAllSubscribers"
+                    } else {
+                        "subscribers"
+                    },
+                    "only a public group (groupType ConnectGroup) has subscribers",
+                ));
+            }
+            if role != Role::Admin {
+                return Err(ApiError::forbidden(
+                    "only the public group's admin may message its subscribers",
+                ));
+            }
+            if to_all {
+                recipients = g.subscribers.clone();
+            } else {
+                for (i, item) in raw_list.iter().enumerate() {
+                    let mobile = item.as_str().unwrap_or_default();
+                    let uid = w
+                        .user_id_by_mobile(mobile)
+                        .filter(|u| g.subscribers.contains(u))
+                        .ok_or_else(|| {
+                            ApiError::invalid(
+                                format!("subscribers[{i}]"),
+                                format!("{mobile} is not a subscriber of this group"),
+                            )
+                        })?;
+                    if !recipients.contains(&uid) {
+                        recipients.push(uid);
+                    }
+                }
+            }
+        }
+        let reference_id = new_id();
+        let sent_at = w.instant();
+        w.messages.push(Message {
+            reference_id: reference_id.clone(),
+            group_id: gid.clone(),
+            sender_id: caller.user_id.clone(),
+            text: text.clone(),
+            sent_at,
+            recipients,
+        });
+        let n = emit(
+            &mut w,
+            Target::group(&gid),
+            "TextMessageCreated",
+            json!({ "text": text }),
+            &caller.user_id,
+        );
+        (reference_id, n)
+    };
+    if events > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(json!({ "referenceId": reference_id })))
+}
+
+/// `GET /groups/{groupId}/messages?fromDate=<epoch ms>&count=<n>` →
+/// `{messages: [{referenceId, text, sender, senderName, sentAt}], hasMore}`.
+///
+/// An emulator extension, not in the platform's spec, so a page can show what was sent. It pages
+/// like the action listing: ascending by `sentAt` from `fromDate` (inclusive, default 0), `count`
+/// default 30 (1..=100, else 400), `hasMore` when more remain; the next page starts at the last
+/// `sentAt` + 1 ms. Any member may read it.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(p): Path<HashMap<String, String>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("textmessage.read")?;
+    let gid = param(&p, "groupId");
+    let from = query_i64(&q, "fromDate")?.unwrap_or(0);
+    let count = query_i64(&q, "count")?.unwrap_or(30);
+    if !(1..=100).contains(&count) {
+        return Err(ApiError::invalid("count", "must be between 1 and 100"));
+    }
+    let w = state.world();
+    caller.reach(&w, &gid)?;
+    let mut found: Vec<&Message> = w
+        .messages
+        .iter()
+        .filter(|m| m.group_id == gid && m.sent_at >= from)
+        .collect();
+    found.sort_by_key(|m| m.sent_at);
+    let has_more = found.len() > count as usize;
+    let messages: Vec<Value> = found
+        .into_iter()
+        .take(count as usize)
+        .map(|m| {
+            json!({
+                "referenceId": m.reference_id,
+                "text": m.text,
+                "sender": w.user_mobile(&m.sender_id),
+                "senderName": w.user_name(&m.sender_id),
+                "sentAt": iso(m.sent_at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "messages": messages, "hasMore": has_more })))
+}
