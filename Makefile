@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test demo setup emulator clean
+.PHONY: test demo setup emulator load clean
 
 ## Run every check: formatting, lints, Rust tests, wasm tests in Chromium and Node, package and page tests.
 test:
@@ -12,6 +12,10 @@ test:
 ## Build the emulator (release).
 emulator:
 	cargo build --release -p kaizala-emulator
+
+## Measure the emulator's throughput and latency on loopback (numbers kept in README.md).
+load:
+	scripts/load.sh
 
 ## Install everything the build and tests need (skips what is there).
 setup:

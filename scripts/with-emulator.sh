@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts an emulator on a free port, runs a command with KAIZALA_EMULATOR_URL set, then stops it.
 # Usage: scripts/with-emulator.sh [emulator flags --] command...
+# KAIZALA_EMULATOR_LIMIT sets both call limits (default 100000 a minute, so tests are never throttled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,8 @@ bin=target/release/kaizala-emulator
   || cargo build --release -q -p kaizala-emulator
 
 out=$(mktemp)
-"$bin" --port 0 --quiet --connector-limit 100000 --tenant-limit 100000 \
+limit="${KAIZALA_EMULATOR_LIMIT:-100000}"
+"$bin" --port 0 --quiet --connector-limit "$limit" --tenant-limit "$limit" \
   --webhook-backoff-ms 50 "${flags[@]}" >"$out" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$out"; }
