@@ -29,8 +29,8 @@ run() {
 # that ran none, so a suite that silently skipped everything cannot pass.
 count() {
   local name="$1" log="$LOGDIR/$1.log" n
-  n=$( { grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}'; } )
-  local node_n; node_n=$(grep -Eo '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  n=$( { grep -Eo 'test result: ok\. [0-9]+ passed' "$log" || true; } | awk '{s+=$4} END {print s+0}')
+  local node_n; node_n=$( { grep -Eo '^# pass [0-9]+' "$log" || true; } | awk '{s+=$3} END {print s+0}')
   n=$((n + node_n))
   if [ "$n" -eq 0 ]; then
     printf '\n\033[1;31mFAILED: %s ran no tests\033[0m\n' "$name"
