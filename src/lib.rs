@@ -22,8 +22,11 @@ pub mod users;
 pub mod validate;
 pub mod webhooks;
 
-// The wasm-bindgen layer is added by its author:
-// #[cfg(target_arch = "wasm32")] mod wasm;
+/// The wasm-bindgen binding (the JS class `KaizalaClient`); compiled for wasm32 only.
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{error_codes, set_error_class, KaizalaClient};
 
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};

@@ -34,6 +34,22 @@ pub fn send_message(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> 
     )
 }
 
+/// `GET groups/{groupId}/messages?fromDate=&count=` — an emulator extension, not in the platform's
+/// reference: `{messages: [{referenceId, text, sender, senderName, sentAt}], hasMore}`, oldest first
+/// from `fromDate` (epoch ms), `count` 1–100.
+pub fn list_messages(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
+    let o = Opts::new("listMessages", opts)?;
+    id(o.op(), "groupId", group_id)?;
+    let mut spec = RequestSpec::new(o.op(), Method::Get, path(&["groups", group_id, "messages"]));
+    if let Some(f) = o.opt_int("fromDate", 0, i64::MAX)? {
+        spec = spec.query("fromDate", f.to_string());
+    }
+    if let Some(n) = o.opt_int("count", 1, 100)? {
+        spec = spec.query("count", n.to_string());
+    }
+    Ok(spec)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +93,23 @@ mod tests {
         );
         assert_eq!(field(json!(5)), Some("options".into()));
         assert!(send_message("g1", &json!("😀".repeat(4000))).is_ok());
+    }
+
+    #[test]
+    fn listing_is_a_get_with_paging() {
+        let s = list_messages("g1", &json!({"fromDate": 17, "count": 5}));
+        let Ok(s) = s else { panic!("{s:?}") };
+        assert_eq!(
+            (s.operation, s.method, s.repeat_safe),
+            ("listMessages", Method::Get, true)
+        );
+        assert_eq!(
+            url("http://h:1/inc-000/", &s),
+            "http://h:1/inc-000/v1/groups/g1/messages?fromDate=17&count=5"
+        );
+        let field = |v: Value| list_messages("g1", &v).err().and_then(|e| e.field);
+        assert_eq!(field(json!({"count": 101})), Some("count".into()));
+        assert_eq!(field(json!({"fromDate": "x"})), Some("fromDate".into()));
+        assert!(list_messages("g1", &Value::Null).is_ok());
     }
 }

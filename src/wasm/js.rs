@@ -1,0 +1,198 @@
+//! JS plumbing for the binding: property access, value conversion, arguments, and the KaizalaError objects.
+
+use crate::error::{Error, ErrorCode};
+use js_sys::{Function, Object, Reflect};
+use serde::Serialize;
+use serde_json::Value;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+thread_local! {
+    /// The class registered with `setErrorClass` (the npm package's `KaizalaError`).
+    static ERROR_CLASS: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+/// Every code string a `KaizalaError` may carry.
+pub const CODES: [ErrorCode; 15] = [
+    ErrorCode::InvalidInput,
+    ErrorCode::Unauthorized,
+    ErrorCode::Forbidden,
+    ErrorCode::NotFound,
+    ErrorCode::Conflict,
+    ErrorCode::UnsupportedMedia,
+    ErrorCode::TooLarge,
+    ErrorCode::Throttled,
+    ErrorCode::Timeout,
+    ErrorCode::Aborted,
+    ErrorCode::Network,
+    ErrorCode::Server,
+    ErrorCode::InvalidResponse,
+    ErrorCode::RelocationLoop,
+    ErrorCode::NotSignedIn,
+];
+
+pub fn set_error_class(cls: JsValue) {
+    let cls = cls.is_function().then_some(cls);
+    ERROR_CLASS.with(|c| *c.borrow_mut() = cls);
+}
+
+/// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+pub fn global() -> JsValue {
+    js_sys::global().into()
+}
+
+/// `obj[name](...args)`; `Err` when it is not a function or throws.
+pub fn call_method(obj: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let f = get(obj, name);
+    let f: &Function = f
+        .dyn_ref::<Function>()
+        .ok_or_else(|| JsValue::from_str("not a function"))?;
+    let arr = js_sys::Array::new();
+    for a in args {
+        arr.push(a);
+    }
+    f.apply(obj, &arr)
+}
+
+pub fn is_nullish(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// A JSON value as a plain JS object (objects, not `Map`s).
+pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
+/// refused naming `field`.
+pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
+    if is_nullish(v) {
+        return Ok(Value::Null);
+    }
+    serde_wasm_bindgen::from_value(v.clone())
+        .map_err(|_| Error::invalid(op, field, "must be plain data (JSON-like)"))
+}
+
+/// An options object as JSON without its `signal` (an `AbortSignal` is not data).
+pub fn options_from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
+    if !v.is_object() || Reflect::has(v, &JsValue::from_str("signal")) != Ok(true) {
+        return from_js(op, field, v);
+    }
+    let copy = Object::assign(&Object::new(), v.unchecked_ref());
+    let _ = Reflect::delete_property(&copy, &JsValue::from_str("signal"));
+    from_js(op, field, &copy)
+}
+
+/// A required string argument.
+pub fn str_arg(op: &str, field: &str, v: &JsValue) -> Result<String, Error> {
+    v.as_string()
+        .ok_or_else(|| Error::invalid(op, field, "must be a string"))
+}
+
+/// An optional string argument (`undefined`/`null` → `None`).
+pub fn opt_str_arg(op: &str, field: &str, v: &JsValue) -> Result<Option<String>, Error> {
+    if is_nullish(v) {
+        return Ok(None);
+    }
+    str_arg(op, field, v).map(Some)
+}
+
+/// The `signal` of a call's last argument (or of its options object).
+pub fn signal_of(op: &str, sources: &[&JsValue]) -> Result<Option<web_sys::AbortSignal>, Error> {
+    for src in sources {
+        let s = get(src, "signal");
+        if is_nullish(&s) {
+            continue;
+        }
+        if !s.is_object() || get(&s, "aborted").as_bool().is_none() {
+            return Err(Error::invalid(op, "signal", "must be an AbortSignal"));
+        }
+        return Ok(Some(s.unchecked_into()));
+    }
+    Ok(None)
+}
+
+/// The JS `Error` for `e`: `name` "KaizalaError", `code`, `status`, `retryAfter`, `operation`,
+/// `field`; its prototype is the registered class's when one was registered. Every secret in
+/// `secrets` is replaced in the message and field first.
+pub fn error_to_js(e: &Error, secrets: &[&str]) -> JsValue {
+    let e = e.clone().redacted(secrets);
+    let err = js_sys::Error::new(&format!("{}: {}", e.operation, e.message));
+    let v: &JsValue = err.as_ref();
+    ERROR_CLASS.with(|c| {
+        if let Some(cls) = c.borrow().as_ref() {
+            let proto = get(cls, "prototype");
+            if let Some(proto) = proto.dyn_ref::<Object>() {
+                Object::set_prototype_of(&err, proto);
+            }
+        }
+    });
+    set(v, "name", &JsValue::from_str("KaizalaError"));
+    set(v, "code", &JsValue::from_str(e.code.as_str()));
+    set(v, "status", &JsValue::from(e.status));
+    let ra = e.retry_after.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+    set(v, "retryAfter", &ra);
+    set(v, "operation", &JsValue::from_str(&e.operation));
+    let field = e
+        .field
+        .as_deref()
+        .map_or(JsValue::UNDEFINED, JsValue::from_str);
+    set(v, "field", &field);
+    err.into()
+}
+
+fn code_from_str(s: &str) -> Option<ErrorCode> {
+    CODES.iter().copied().find(|c| c.as_str() == s)
+}
+
+/// A rejection seen from JS (a KaizalaError made here, or anything a token provider threw) as an
+/// [`Error`] of `op`. Foreign errors become `code` with their message.
+pub fn error_from_js(v: &JsValue, op: &str, code: ErrorCode) -> Error {
+    let msg = get(v, "message")
+        .as_string()
+        .or_else(|| v.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    if get(v, "name").as_string().as_deref() == Some("KaizalaError") {
+        if let Some(c) = get(v, "code")
+            .as_string()
+            .as_deref()
+            .and_then(code_from_str)
+        {
+            let status = get(v, "status")
+                .as_f64()
+                .filter(|s| (0.0..1000.0).contains(s))
+                .map_or(0, |s| s as u16);
+            let inner_op = get(v, "operation").as_string().unwrap_or_default();
+            let msg = msg
+                .strip_prefix(&format!("{inner_op}: "))
+                .unwrap_or(&msg)
+                .to_string();
+            let mut e = Error::new(c, op, msg)
+                .with_status(status)
+                .with_retry_after(get(v, "retryAfter").as_f64());
+            e.field = get(v, "field").as_string();
+            return e;
+        }
+    }
+    Error::new(code, op, msg)
+}
+
+/// Calls a user callback with one argument, ignoring what it returns or throws.
+pub fn notify(f: &Option<Function>, arg: &JsValue) {
+    if let Some(f) = f {
+        let _ = f.call1(&JsValue::UNDEFINED, arg);
+    }
+}
