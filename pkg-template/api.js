@@ -1,0 +1,98 @@
+// The package's JS layer over the raw wasm-bindgen module, shared by the web and the Node builds.
+// scripts/build-pkg.sh wraps this file into web/index.js (ESM) and node/index.cjs (CommonJS); both
+// call `wrap(raw)` once with the raw module and export what it returns.
+
+function wrap(raw) {
+  /**
+   * The error every refused or failed call rejects with. The wasm binding builds these objects
+   * itself (with `code`, `status`, `retryAfter`, `operation`, `field`) and gives them this prototype,
+   * so `instanceof KaizalaError` and `instanceof Error` both hold.
+   */
+  class KaizalaError extends Error {
+    constructor(message, details) {
+      super(message, details && details.cause !== undefined ? { cause: details.cause } : undefined);
+      const d = details || {};
+      this.name = 'KaizalaError';
+      this.code = typeof d.code === 'string' ? d.code : 'invalid_input';
+      this.status = typeof d.status === 'number' ? d.status : 0;
+      this.retryAfter = typeof d.retryAfter === 'number' ? d.retryAfter : undefined;
+      this.operation = typeof d.operation === 'string' ? d.operation : '';
+      this.field = typeof d.field === 'string' ? d.field : undefined;
+    }
+  }
+  Object.defineProperty(KaizalaError.prototype, 'name', {
+    value: 'KaizalaError', writable: true, configurable: true, enumerable: false,
+  });
+  raw.setErrorClass(KaizalaError);
+
+  const isNullish = (v) => v === undefined || v === null;
+
+  // Every item of every page of a cursor-paged call. `call(cursor)` fetches one page (no cursor:
+  // the first); the binding's `nextCursor` says where the next page starts, or that there is none.
+  async function* allPages(client, operation, itemsKey, call) {
+    let cursor;
+    const seen = new Set();
+    for (;;) {
+      const page = await call(cursor);
+      const items = page && Array.isArray(page[itemsKey]) ? page[itemsKey] : [];
+      for (const item of items) yield item;
+      const next = client.nextCursor(operation, page, cursor);
+      if (isNullish(next) || next === '') return;
+      const key = String(next);
+      // A server that hands back a cursor it already gave would make this loop forever.
+      if (seen.has(key)) return;
+      seen.add(key);
+      cursor = next;
+    }
+  }
+
+  // `opts` without `signal` plus the cursor, and `{signal}` as the call's last argument.
+  function split(opts) {
+    const o = opts && typeof opts === 'object' ? { ...opts } : {};
+    const signal = o.signal;
+    delete o.signal;
+    return [o, isNullish(signal) ? undefined : { signal }];
+  }
+
+  class KaizalaClient extends raw.KaizalaClient {
+    /** Every subscriber of a public group, page after page (`listSubscribers`). */
+    subscribers(groupId, options) {
+      const [o, last] = split(options);
+      return allPages(this, 'listSubscribers', 'subscribers', (cursor) =>
+        this.listSubscribers(groupId, isNullish(cursor) ? o : { ...o, cursor }, last));
+    }
+
+    /** Every action of a group, oldest first, page after page (`listActions`). */
+    actions(groupId, options) {
+      const [o, last] = split(options);
+      return allPages(this, 'listActions', 'actions', (cursor) =>
+        this.listActions(groupId, isNullish(cursor) ? o : { ...o, fromDate: Number(cursor) }, last));
+    }
+
+    /** The reaction summary of every message and action of a group (`groupReactionSummary`). */
+    groupReactions(groupId, options) {
+      const [o, last] = split(options);
+      return allPages(this, 'groupReactionSummary', 'summary', (cursor) =>
+        this.groupReactionSummary(groupId, isNullish(cursor) ? o : { ...o, cursor }, last));
+    }
+
+    /** Every reaction to one message or action (`reactionDetails`). */
+    reactions(groupId, referenceId, options) {
+      const [o, last] = split(options);
+      return allPages(this, 'reactionDetails', 'reactionDetails', (cursor) =>
+        this.reactionDetails(groupId, referenceId, isNullish(cursor) ? o : { ...o, cursor }, last));
+    }
+  }
+  Object.defineProperty(KaizalaClient, 'name', { value: 'KaizalaClient' });
+
+  // Everything else the binding exports, as it is; the two classes above take their names' places.
+  const api = {};
+  for (const [name, value] of Object.entries(raw)) {
+    // setErrorClass stays internal: the package's KaizalaError is the one registered.
+    if (name === 'default' || name === 'initSync' || name === 'setErrorClass' || name.startsWith('__')) continue;
+    api[name] = value;
+  }
+  api.KaizalaClient = KaizalaClient;
+  api.KaizalaError = KaizalaError;
+  return api;
+}

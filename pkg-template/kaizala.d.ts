@@ -1,0 +1,780 @@
+// Type declarations for the `kaizala` package (hand-written; the same for the browser and Node builds).
+// Field names are the platform's own; results are plain objects.
+
+// ─── Errors ─────────────────────────────────────────────────────────────────────────────────────
+
+/** The stable code of a {@link KaizalaError}. */
+export type KaizalaErrorCode =
+  | 'invalid_input'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media'
+  | 'throttled'
+  | 'timeout'
+  | 'aborted'
+  | 'network'
+  | 'server'
+  | 'invalid_response'
+  | 'relocation_loop'
+  | 'not_signed_in';
+
+export interface KaizalaErrorDetails {
+  code?: KaizalaErrorCode;
+  status?: number;
+  retryAfter?: number;
+  operation?: string;
+  field?: string;
+  cause?: unknown;
+}
+
+/**
+ * What every refused or failed call rejects with (and what the constructor throws for bad options).
+ * `instanceof KaizalaError` and `instanceof Error` both hold. Messages never contain a token or the
+ * application secret.
+ */
+export class KaizalaError extends Error {
+  constructor(message: string, details?: KaizalaErrorDetails);
+  readonly name: 'KaizalaError';
+  /** A stable string to branch on. */
+  code: KaizalaErrorCode;
+  /** The HTTP status, or 0 when there was no answer (validation, network, time-out, abort). */
+  status: number;
+  /** Seconds to wait before trying again (`throttled`). */
+  retryAfter?: number;
+  /** The method that failed, e.g. `"listGroups"`. */
+  operation: string;
+  /** The input field to blame (`invalid_input`, and server refusals that name one). */
+  field?: string;
+}
+
+/** Every code a {@link KaizalaError} may carry. */
+export function errorCodes(): KaizalaErrorCode[];
+
+// ─── Options ────────────────────────────────────────────────────────────────────────────────────
+
+/** The last argument every asynchronous method takes. */
+export interface CallOptions {
+  /** Aborts the call (and any back-off wait in progress); the call rejects with code `aborted`. */
+  signal?: AbortSignal;
+}
+
+/** A storage for tokens: `localStorage`, `sessionStorage`, or anything shaped like them. */
+export interface TokenStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** What a {@link KaizalaClientOptions.tokenProvider} returns. */
+export interface ProvidedToken {
+  accessToken: string;
+  /** The user's endpoint URL, e.g. `https://kms.kaiza.la/` (resource calls go to `{endpointUrl}v1/…`). */
+  endpointUrl: string;
+  /** Expiry as epoch milliseconds, or an ISO 8601 date. */
+  accessTokenExpiry: number | string;
+}
+
+/** One HTTP call, as reported to `onRequest` / `onResponse`. URLs carry no token or secret. */
+export interface RequestEvent {
+  method: string;
+  url: string;
+  /** The HTTP status (0 before the answer, or when there was none). */
+  status: number;
+  /** Milliseconds from sending to the answer (0 in `onRequest`). */
+  timeMs: number;
+  /** 0 for the first attempt, 1 for the first retry, … */
+  retry: number;
+  /** The client method that made the call. */
+  operation: string;
+}
+
+export interface KaizalaClientOptions {
+  /** The connector's id. */
+  applicationId: string;
+  /** The connector's secret; never stored. Leave it out in browsers and use `tokenProvider` instead. */
+  applicationSecret?: string;
+  /** A refresh token from the portal (a group or user token), stored for this connection. */
+  refreshToken?: string;
+  /** The auth root; default `https://api.kaiza.la/v1` (the emulator: `{origin}/v1`). */
+  authUrl?: string;
+  /** The OAuth root; default `https://ds.kaiza.la/api/Oauth` (the emulator: `{origin}/api/Oauth`). */
+  oauthUrl?: string;
+  /** A name for this set of tokens, so several can live side by side; default `"default"`. */
+  connection?: string;
+  /**
+   * Where tokens are kept, under `kaizala:{applicationId}:{connection}`: `"local"` (the default in
+   * browsers), `"session"`, `"memory"` (the default in Node), or any {@link TokenStorage}.
+   */
+  storage?: 'local' | 'session' | 'memory' | TokenStorage;
+  /** Supplies access tokens instead of minting them (for apps that keep the secret on a server). */
+  tokenProvider?: () => Promise<ProvidedToken> | ProvidedToken;
+  /** Time-out of one HTTP call in milliseconds; default 60,000. */
+  timeoutMs?: number;
+  /** Retries after 429, network errors and 5xx (the latter only for calls safe to repeat); default 3. */
+  maxRetries?: number;
+  /** Called whenever the held tokens change (sign-in, refresh, rotation, relocation, sign-out). */
+  onTokenChange?: (info: TokenInfo) => void;
+  /** Called before each HTTP call. */
+  onRequest?: (event: RequestEvent) => void;
+  /** Called after each HTTP call (also for failed ones). */
+  onResponse?: (event: RequestEvent) => void;
+}
+
+// ─── Sign-in and tokens ─────────────────────────────────────────────────────────────────────────
+
+export type Scope =
+  | 'groupinfo.read' | 'groupinfo.write' | 'groupinfo.remove' | 'groupinfo.update'
+  | 'groupmember.read' | 'groupmember.write' | 'groupmember.remove' | 'groupmember.update'
+  | 'textmessage.read' | 'textmessage.write'
+  | 'action.read' | 'action.write' | 'action.update'
+  | 'profile.read' | 'profile.write'
+  | 'media.read' | 'media.write'
+  | 'webhook.read' | 'webhook.write' | 'webhook.remove' | 'webhook.update'
+  | 'tenantdata.read' | 'tenantdata.write' | 'tenantdata.remove'
+  | 'reaction.read' | 'reaction.write';
+
+/** What the client holds for its connection — never a token or the secret. */
+export interface TokenInfo {
+  connection: string;
+  applicationId: string;
+  /** The user's endpoint URL, once an access token was minted. */
+  endpointUrl: string | null;
+  /** Epoch milliseconds. */
+  accessTokenExpiry: number | null;
+  /** Epoch milliseconds, when known. */
+  refreshTokenExpiry: number | null;
+  /** The granted scopes (strings outside {@link Scope} are passed through). */
+  scopes: Array<Scope | (string & {})>;
+  hasRefreshToken: boolean;
+  /** Holds a refresh token, a valid access token, or a token provider. */
+  signedIn: boolean;
+}
+
+/** The answer of `loginWithPin` / `completeAuthorization` (the refresh token itself is kept, not returned). */
+export interface SignInResult {
+  /** Comma-separated scopes, as the platform sends them. */
+  grantedScope?: string;
+  /** The same, as a list. */
+  scopes?: string[];
+  /** Epoch milliseconds. */
+  refreshTokenExpiry?: number | null;
+  /** Epoch milliseconds, after an OAuth code exchange. */
+  accessTokenExpiry?: number | null;
+  endpointUrl?: string | null;
+}
+
+/** An access-token body (`botAccessToken`). */
+export interface AccessTokenResult {
+  accessToken: string;
+  endpointUrl: string;
+  accessTokenExpiry: number | string;
+  refreshToken?: string | null;
+  scope?: string | null;
+}
+
+// ─── Groups ─────────────────────────────────────────────────────────────────────────────────────
+
+export type GroupType = 'Group' | 'ConnectGroup';
+export type Role = 'Admin' | 'Member';
+
+export interface Group {
+  groupId: string;
+  groupName: string;
+  groupImageUrl?: string | null;
+  hasSubGroups?: boolean;
+  hasParentGroups?: boolean;
+  /** An organisation group. */
+  isMappedToTenant?: boolean;
+  groupType?: GroupType | (string & {});
+  /** Users in the whole hierarchy. */
+  userCount?: number;
+  currentLevelUserCount?: number;
+  callerRole?: Role | (string & {});
+  currentLevelSubGroupCount?: number;
+  welcomeMessage?: string;
+  /** In `listSubGroups` answers. */
+  subGroups?: Group[];
+}
+
+export interface CreateGroupOptions {
+  name: string;
+  welcomeMessage: string;
+  /** E.164 phone numbers, e.g. `+911099999999`. */
+  members?: string[];
+  /** `ConnectGroup` makes a managed public group. */
+  groupType?: GroupType;
+}
+export interface CreateGroupResult {
+  groupName: string;
+  groupId: string;
+  /** Members added besides the caller. */
+  membersAdded: number;
+}
+
+export interface ListGroupsOptions {
+  showDetail?: boolean;
+  fetchAllGroups?: boolean;
+}
+export interface GroupList {
+  groups: Group[];
+}
+
+export interface CreateSubGroupOptions {
+  groupName: string;
+  welcomeMessage: string;
+  groupImageUrl?: string;
+  members?: string[];
+  addUserToGroup?: boolean;
+}
+export interface CreateSubGroupResult {
+  groupId: string;
+  groupName: string;
+}
+export interface ListSubGroupsOptions {
+  /** The whole hierarchy, not only the next level. */
+  fetchAllGroups?: boolean;
+}
+
+/** `{result: true}` when the call did all it was asked. */
+export interface ResultAnswer {
+  result: boolean;
+}
+
+// ─── Members and subscribers ────────────────────────────────────────────────────────────────────
+
+export interface Member {
+  id: string;
+  role: Role | (string & {});
+  mobileNumber: string;
+  isProvisioned: boolean;
+  name?: string;
+}
+export interface MemberList {
+  members: Member[];
+}
+
+export interface Subscriber {
+  id: string;
+  mobileNumber: string;
+  name?: string;
+  profilePic?: string | null;
+  isProvisioned?: boolean;
+}
+export interface ListSubscribersOptions {
+  /** From a previous page's `cursor`. */
+  cursor?: string;
+  /** At most 50 (the default). */
+  count?: number;
+}
+export interface SubscriberPage {
+  subscribers: Subscriber[];
+  /** Present only when there is a next page. */
+  cursor?: string;
+}
+export interface SubscribersAdded {
+  result: Record<string, { isAdded: boolean; reason?: string }>;
+}
+export interface SubscribersRemoved {
+  result: Record<string, { isRemoved: boolean; reason?: string }>;
+}
+
+// ─── Messages ───────────────────────────────────────────────────────────────────────────────────
+
+export interface SendMessageOptions {
+  /** At most 4,000 characters. */
+  message: string;
+  /** Public groups: send to every subscriber (the caller must be the group's admin). */
+  sendToAllSubscribers?: boolean;
+  /** Public groups: send to these subscribers. */
+  subscribers?: string[];
+}
+export interface ReferenceResult {
+  referenceId: string;
+}
+
+export interface ListMessagesOptions {
+  /** Epoch milliseconds. */
+  fromDate?: number;
+  count?: number;
+}
+export interface Message {
+  referenceId: string;
+  text: string;
+  /** The sender's id or phone number. */
+  sender: string;
+  senderName?: string;
+  /** ISO 8601. */
+  sentAt: string;
+}
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+// ─── Media ──────────────────────────────────────────────────────────────────────────────────────
+
+/** What `uploadMedia` accepts (a Node `Buffer` is a `Uint8Array`). */
+export type MediaData = Blob | ArrayBuffer | ArrayBufferView;
+export interface UploadMediaOptions {
+  /** The MIME type is taken from its extension when `mimeType` is not given. */
+  fileName: string;
+  mimeType?: string;
+}
+export interface MediaResult {
+  /** An opaque string to use in action bodies. */
+  mediaResource: string;
+}
+
+// ─── Actions ────────────────────────────────────────────────────────────────────────────────────
+
+export type ActionType =
+  | 'Image' | 'Album' | 'Audio' | 'Document' | 'Video' | 'Announcement' | 'Job' | 'Poll'
+  | 'LetsMeet' | 'Survey' | 'PhotoWithLocation' | 'ShareLocation';
+
+export type QuestionType =
+  | 'SingleOption' | 'MultiOption' | 'Text' | 'Image' | 'Numeric' | 'Date' | 'DateTime'
+  | 'Location' | 'AttachmentList';
+
+export interface Question {
+  title: string;
+  type: QuestionType;
+  isInvisible?: boolean;
+  /** Required for `SingleOption` and `MultiOption`. */
+  options?: Array<{ title: string }>;
+}
+
+export interface Place {
+  latitude: number;
+  longitude: number;
+  name?: string;
+}
+
+/** A package sent to a public group's subscribers. */
+export interface SubscriberDelivery {
+  subscribers?: string[];
+  sendToAllSubscribers?: boolean;
+}
+
+export interface JobBody {
+  title: string;
+  /** E.164 phone numbers. */
+  assignedTo: string[];
+  /** Hours; default 24. */
+  dueDate?: number;
+}
+export interface PollBody {
+  question: string;
+  choices: Array<{ title: string; image?: string }>;
+  /** Default 720. */
+  expiryInHours?: number;
+}
+export interface SurveyBody {
+  title: string;
+  questions: Question[];
+  /** Hours. */
+  dueDate?: number;
+  isAnonymous?: boolean;
+  isSenderOnly?: boolean;
+  acceptMultipleResponses?: boolean;
+}
+export interface LetsMeetBody {
+  title: string;
+  /** ISO 8601. */
+  startingTime: string;
+  /** Minutes; default 30. */
+  duration?: number;
+  place?: Place;
+  agenda?: string;
+  isSenderOnly?: boolean;
+}
+export interface AnnouncementBody {
+  title: string;
+  message: string;
+  mediaResources?: string[];
+}
+export interface MediaBody {
+  mediaResource: string;
+  caption?: string;
+}
+export type CustomPropertyType =
+  | 'Text' | 'Numeric' | 'Location' | 'DateTime' | 'StringList' | 'Attachment' | 'StringSet'
+  | 'AttachmentList';
+export interface CustomActionBody extends Partial<SurveyBody> {
+  properties?: Array<{ name: string; type: CustomPropertyType; value: string | number | boolean | string[] }>;
+  /** For a package sent to subscribers. */
+  validity?: number;
+}
+
+export type ActionBody =
+  | JobBody | PollBody | SurveyBody | LetsMeetBody | AnnouncementBody | MediaBody | CustomActionBody;
+
+/** `postAction`: either a built-in `actionType` or a custom package's `id`. */
+export type PostActionOptions = SubscriberDelivery &
+  ({ actionType: ActionType; id?: never; actionBody: ActionBody } | { id: string; actionType?: never; actionBody: CustomActionBody });
+
+export interface PostActionResult {
+  referenceId: string;
+  actionId?: string;
+}
+
+export type PostJobOptions = JobBody & SubscriberDelivery;
+export type PostPollOptions = PollBody & SubscriberDelivery;
+export type PostSurveyOptions = SurveyBody & SubscriberDelivery;
+export type PostLetsMeetOptions = LetsMeetBody & SubscriberDelivery;
+export type PostAnnouncementOptions = AnnouncementBody & SubscriberDelivery;
+export interface PostMediaOptions extends SubscriberDelivery {
+  mediaResource: string;
+  caption?: string;
+  /** Picks `actionType` when it is not given (`image/*` → Image, …). */
+  mimeType?: string;
+  actionType?: 'Image' | 'Album' | 'Audio' | 'Document' | 'Video';
+}
+
+export interface ListActionsOptions {
+  actionType?: ActionType;
+  /** Epoch milliseconds. */
+  fromDate?: number;
+  /** Default 30. */
+  count?: number;
+}
+
+/** An action's body as read back (field spellings normalised). */
+export interface ReadActionBody {
+  title?: string;
+  question?: string;
+  message?: string;
+  caption?: string;
+  mediaResource?: string;
+  mediaResources?: string[];
+  mediaUrl?: string;
+  choices?: Array<{ title: string; image?: string }>;
+  questions?: Question[];
+  assignedTo?: string[];
+  dueDate?: number | string;
+  expiryInHours?: number;
+  startingTime?: string;
+  duration?: number;
+  place?: Place;
+  imageUrl?: string;
+  latitude?: number;
+  longitude?: number;
+  [field: string]: unknown;
+}
+
+export interface Action {
+  referenceId: string;
+  actionId?: string;
+  actionType: ActionType | (string & {});
+  sender: string;
+  senderName?: string;
+  /** ISO 8601. */
+  sentAt: string;
+  actionBody: ReadActionBody;
+}
+export interface ActionPage {
+  /** Oldest first. */
+  actions: Action[];
+  hasMore: boolean;
+}
+
+export interface GetActionOptions {
+  /** Include responses (survey, job, package) and results (poll). */
+  getDetails?: boolean;
+}
+export interface ActionResponse {
+  responseId: string;
+  responder?: string;
+  responderName?: string;
+  answers?: Answer[];
+  isCompleted?: boolean;
+  [field: string]: unknown;
+}
+export interface ActionDetails extends ReadActionBody {
+  responses?: ActionResponse[];
+  /** Polls. */
+  results?: Array<{ title: string; count: number }>;
+  /** Jobs. */
+  completedCount?: number;
+  assigneeCount?: number;
+}
+export interface ActionInfo {
+  actionType: ActionType | (string & {});
+  actionDetails: ActionDetails;
+  sender: string;
+  /** ISO 8601. */
+  sentAt: string;
+}
+
+/** One answer per question, by index. */
+export type Answer =
+  | string
+  | string[]
+  | number
+  | { lt: number; lg: number; n?: string };
+
+export interface ResponseBody {
+  /** Polls: the chosen choice titles; surveys and packages: one answer per question. */
+  answers?: Answer[];
+  /** Jobs. */
+  isCompleted?: boolean;
+  responseName?: string;
+  responseLocation?: Place;
+}
+export type RespondOptions = {
+  /** Edit an earlier response. */
+  responseId?: string;
+  actionBody: ResponseBody;
+  /** The action's questions, to check the answers before sending. */
+  questions?: Question[];
+} & ({ actionType: ActionType; id?: never } | { id: string; actionType?: never });
+export interface RespondResult {
+  responseId: string;
+}
+
+// ─── Reactions ──────────────────────────────────────────────────────────────────────────────────
+
+export type ReactionType = 'Like' | 'Comment';
+export interface AddReactionOptions {
+  referenceId: string;
+  /** Default: the group itself. */
+  sourceGroupId?: string;
+  reactionType: ReactionType;
+  comment?: string;
+}
+export interface ReactionResult {
+  reactionId: string;
+}
+export interface ReactionSummaryOptions {
+  sourceGroupId?: string;
+}
+export interface ReactionSummaryEntry {
+  referenceId: string;
+  reactionsCountMap: { like: number; comment: number };
+}
+export interface ReactionSummary {
+  summary: ReactionSummaryEntry[];
+}
+export interface GroupReactionSummaryOptions {
+  sourceGroupId?: string;
+  /** From a previous page (a timestamp; default 0). */
+  cursor?: string | number;
+}
+export interface GroupReactionSummaryPage {
+  summary: ReactionSummaryEntry[];
+  cursor?: string | number | null;
+}
+export interface ReactionDetailsOptions {
+  sourceGroupId?: string;
+  reactionType?: ReactionType;
+  cursor?: string | number;
+}
+export interface ReactionDetail {
+  reactionId: string;
+  userId: string;
+  lastModifiedTime: string | number;
+  reactionType?: ReactionType;
+  comment?: string;
+}
+export interface ReactionDetailsPage {
+  reactionDetails: ReactionDetail[];
+  cursor?: string | number | null;
+}
+
+// ─── Webhooks ───────────────────────────────────────────────────────────────────────────────────
+
+export type WebhookObjectType = 'Group' | 'Action' | 'ActionPackage';
+export type WebhookEventType =
+  | 'ActionCreated' | 'ActionResponse' | 'SurveyCreated' | 'JobCreated' | 'SurveyResponse'
+  | 'JobResponse' | 'TextMessageCreated' | 'AttachmentCreated' | 'Announcement' | 'MemberAdded'
+  | 'MemberRemoved' | 'GroupAdded' | 'GroupRemoved';
+
+/** JSON data the platform hands back as it was given. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface CreateWebhookOptions {
+  objectId: string;
+  objectType: WebhookObjectType;
+  eventTypes: WebhookEventType[];
+  /** Must echo `validationToken` within 5 s when registering. */
+  callBackUrl: string;
+  /** Sent back as header `kz-callback-token` with each event. */
+  callBackToken?: string;
+  callBackContext?: JsonValue;
+  /** Epoch seconds; default two years. */
+  validity?: number;
+}
+export interface UpdateWebhookOptions extends Partial<CreateWebhookOptions> {
+  /** `true` re-enables a webhook disabled after failed deliveries. */
+  active?: boolean;
+}
+export interface ListWebhooksOptions {
+  objectId?: string;
+  objectType?: WebhookObjectType;
+}
+export interface Webhook {
+  id: string;
+  objectId: string;
+  objectType: WebhookObjectType;
+  events: WebhookEventType[];
+  filters?: JsonValue;
+  callbackUrl: string;
+  callbackToken?: string | null;
+  callBackContext?: JsonValue;
+  ts?: number | string;
+  validity?: number;
+  active: boolean;
+}
+export interface WebhookList {
+  webhooks: Webhook[];
+}
+export interface WebhookResult {
+  webhookId: string;
+}
+
+// ─── Users and bots ─────────────────────────────────────────────────────────────────────────────
+
+export interface Profile {
+  id: string;
+  mobileNumber: string;
+  name: string;
+  profilePic?: string | null;
+}
+export interface CreateBotOptions {
+  name: string;
+  profilePic?: string;
+}
+export type UpdateBotOptions = Partial<CreateBotOptions>;
+export interface Bot {
+  botUserId: string;
+  name: string;
+  profilePic?: string | null;
+  tenantId?: string;
+  creatorId?: string;
+  creator?: string;
+  creatorName?: string;
+  creatorProfilePic?: string | null;
+  status?: string;
+}
+export interface BotList {
+  bots: Bot[];
+}
+
+// ─── Raw requests ───────────────────────────────────────────────────────────────────────────────
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export interface RawRequestOptions extends CallOptions {
+  query?: Record<string, string | number | boolean>;
+  body?: JsonValue;
+}
+
+export type PagedOperation = 'listSubscribers' | 'listActions' | 'groupReactionSummary' | 'reactionDetails';
+
+// ─── The client ─────────────────────────────────────────────────────────────────────────────────
+
+export class KaizalaClient {
+  /** Throws a {@link KaizalaError} (`invalid_input`) at once for bad options. */
+  constructor(options: KaizalaClientOptions);
+  /** Frees the wasm memory the client holds (it is also freed when the client is garbage-collected). */
+  free(): void;
+
+  // Sign-in
+  /** Sends a one-time PIN by SMS to an E.164 number. */
+  generatePin(mobileNumber: string, options?: CallOptions): Promise<Record<string, never>>;
+  /** Signs in with the PIN; keeps the refresh token. */
+  loginWithPin(mobileNumber: string, pin: string | number, options?: CallOptions): Promise<SignInResult>;
+  /** The OAuth page to send the user to; `state` is kept and checked by `completeAuthorization`. */
+  authorizeUrl(redirectUri: string, state?: string): string;
+  /** Exchanges the code (or the whole redirect URL) for tokens. */
+  completeAuthorization(codeOrRedirectUrl: string, options?: CallOptions): Promise<SignInResult>;
+  /** A valid access token, minted or refreshed as needed (one request however many callers wait). */
+  accessToken(options?: CallOptions): Promise<string>;
+  tokenInfo(): TokenInfo;
+  /** Forgets this connection's tokens, here and in storage. */
+  logout(): void;
+
+  // Groups
+  createGroup(options: CreateGroupOptions, call?: CallOptions): Promise<CreateGroupResult>;
+  listGroups(options?: ListGroupsOptions & CallOptions, call?: CallOptions): Promise<GroupList>;
+  getGroup(groupId: string, options?: CallOptions): Promise<GroupList>;
+  createSubGroup(groupId: string, options: CreateSubGroupOptions, call?: CallOptions): Promise<CreateSubGroupResult>;
+  addSubGroups(groupId: string, subGroupIds: string[], options?: CallOptions): Promise<ResultAnswer>;
+  listSubGroups(groupId: string, options?: ListSubGroupsOptions & CallOptions, call?: CallOptions): Promise<Group>;
+  removeSubGroup(groupId: string, subGroupId: string, options?: CallOptions): Promise<ResultAnswer>;
+
+  // Members and subscribers
+  addMembers(groupId: string, mobileNumbers: string[], options?: CallOptions): Promise<ResultAnswer>;
+  listMembers(groupId: string, options?: CallOptions): Promise<MemberList>;
+  /** By member id or E.164 number. */
+  removeMember(groupId: string, memberIdOrPhone: string, options?: CallOptions): Promise<ResultAnswer>;
+  addSubscribers(groupId: string, mobileNumbers: string[], options?: CallOptions): Promise<SubscribersAdded>;
+  listSubscribers(groupId: string, options?: ListSubscribersOptions & CallOptions, call?: CallOptions): Promise<SubscriberPage>;
+  removeSubscribers(groupId: string, mobileNumbers: string[], options?: CallOptions): Promise<SubscribersRemoved>;
+  /** Every subscriber of a public group, fetching page after page. */
+  subscribers(groupId: string, options?: Omit<ListSubscribersOptions, 'cursor'> & CallOptions): AsyncIterableIterator<Subscriber>;
+
+  // Messages
+  sendMessage(groupId: string, message: string | SendMessageOptions, options?: CallOptions): Promise<ReferenceResult>;
+  /** The group's messages (an emulator extension; not on the retired platform). */
+  listMessages(groupId: string, options?: ListMessagesOptions & CallOptions, call?: CallOptions): Promise<MessagePage>;
+
+  // Media
+  uploadMedia(data: MediaData, options: UploadMediaOptions & CallOptions, call?: CallOptions): Promise<MediaResult>;
+  /** The platform fetches the file itself. */
+  uploadMediaFromUrl(url: string, options?: CallOptions): Promise<MediaResult>;
+
+  // Actions
+  postAction(groupId: string, options: PostActionOptions, call?: CallOptions): Promise<PostActionResult>;
+  postJob(groupId: string, options: PostJobOptions, call?: CallOptions): Promise<PostActionResult>;
+  postPoll(groupId: string, options: PostPollOptions, call?: CallOptions): Promise<PostActionResult>;
+  postSurvey(groupId: string, options: PostSurveyOptions, call?: CallOptions): Promise<PostActionResult>;
+  postLetsMeet(groupId: string, options: PostLetsMeetOptions, call?: CallOptions): Promise<PostActionResult>;
+  postAnnouncement(groupId: string, options: PostAnnouncementOptions, call?: CallOptions): Promise<PostActionResult>;
+  postMedia(groupId: string, options: PostMediaOptions, call?: CallOptions): Promise<PostActionResult>;
+  postCustomAction(groupId: string, packageId: string, actionBody: CustomActionBody, options?: CallOptions): Promise<PostActionResult>;
+  listActions(groupId: string, options?: ListActionsOptions & CallOptions, call?: CallOptions): Promise<ActionPage>;
+  /** Every action of a group, oldest first, fetching page after page. */
+  actions(groupId: string, options?: Omit<ListActionsOptions, 'fromDate'> & { fromDate?: number } & CallOptions): AsyncIterableIterator<Action>;
+  getAction(groupId: string, actionId: string, options?: GetActionOptions & CallOptions, call?: CallOptions): Promise<ActionInfo>;
+  respondToAction(groupId: string, actionId: string, options: RespondOptions, call?: CallOptions): Promise<RespondResult>;
+
+  // Reactions
+  addReaction(groupId: string, options: AddReactionOptions, call?: CallOptions): Promise<ReactionResult>;
+  reactionSummary(groupId: string, referenceId: string, options?: ReactionSummaryOptions & CallOptions, call?: CallOptions): Promise<ReactionSummary>;
+  groupReactionSummary(groupId: string, options?: GroupReactionSummaryOptions & CallOptions, call?: CallOptions): Promise<GroupReactionSummaryPage>;
+  reactionDetails(groupId: string, referenceId: string, options?: ReactionDetailsOptions & CallOptions, call?: CallOptions): Promise<ReactionDetailsPage>;
+  /** The reaction summary of every message and action in the group, page after page. */
+  groupReactions(groupId: string, options?: Omit<GroupReactionSummaryOptions, 'cursor'> & CallOptions): AsyncIterableIterator<ReactionSummaryEntry>;
+  /** Every reaction to one message or action, page after page. */
+  reactions(groupId: string, referenceId: string, options?: Omit<ReactionDetailsOptions, 'cursor'> & CallOptions): AsyncIterableIterator<ReactionDetail>;
+
+  // Webhooks
+  createWebhook(options: CreateWebhookOptions, call?: CallOptions): Promise<WebhookResult>;
+  listWebhooks(options?: ListWebhooksOptions & CallOptions, call?: CallOptions): Promise<WebhookList>;
+  updateWebhook(webhookId: string, options: UpdateWebhookOptions, call?: CallOptions): Promise<ResultAnswer>;
+  deleteWebhook(webhookId: string, options?: CallOptions): Promise<ResultAnswer>;
+
+  // Users and bots
+  me(options?: CallOptions): Promise<Profile>;
+  createBot(options: CreateBotOptions, call?: CallOptions): Promise<Bot>;
+  listBots(options?: CallOptions): Promise<BotList>;
+  updateBot(botUserId: string, options: UpdateBotOptions, call?: CallOptions): Promise<ResultAnswer>;
+  deleteBot(botUserId: string, options?: CallOptions): Promise<ResultAnswer>;
+  botAccessToken(botUserId: string, options?: CallOptions): Promise<AccessTokenResult>;
+  addBotToGroup(groupId: string, botUserId: string, options?: CallOptions): Promise<ResultAnswer>;
+
+  // Anything else
+  /** A call through the same token, retry and relocation pipeline; `path` is relative to `{endpointUrl}v1/`. */
+  request(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<JsonValue>;
+  /** Where the page after `page` starts, or `undefined` at the end. */
+  nextCursor(operation: PagedOperation, page: object): string | undefined;
+}
+
+declare const kaizala: {
+  KaizalaClient: typeof KaizalaClient;
+  KaizalaError: typeof KaizalaError;
+  errorCodes: typeof errorCodes;
+};
+export default kaizala;
