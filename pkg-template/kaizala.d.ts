@@ -153,7 +153,7 @@ export interface TokenInfo {
   signedIn: boolean;
 }
 
-/** The answer of `loginWithPin` / `completeAuthorization` (the refresh token itself is kept, not returned). */
+/** The answer of `loginWithPin` (the refresh token itself is kept, not returned). */
 export interface SignInResult {
   /** Comma-separated scopes, as the platform sends them. */
   grantedScope?: string;
@@ -688,7 +688,7 @@ export class KaizalaClient {
   /** The OAuth page to send the user to; `state` is kept and checked by `completeAuthorization`. */
   authorizeUrl(redirectUri: string, state?: string): string;
   /** Exchanges the code (or the whole redirect URL) for tokens. */
-  completeAuthorization(codeOrRedirectUrl: string, options?: CallOptions): Promise<SignInResult>;
+  completeAuthorization(codeOrRedirectUrl: string, options?: CallOptions): Promise<TokenInfo>;
   /** A valid access token, minted or refreshed as needed (one request however many callers wait). */
   accessToken(options?: CallOptions): Promise<string>;
   tokenInfo(): TokenInfo;
