@@ -1123,18 +1123,37 @@ async fn server_errors_retry_reads_but_never_repeat_a_post() {
 #[wasm_bindgen_test]
 async fn a_dropped_connection_on_a_post_is_not_repeated() {
     clear_faults().await;
-    let c = admin().await;
+    let sd = seed().await;
+    let attempts = Array::new();
+    let on_req = jsfn(
+        "list",
+        "return info => { if (info.operation === 'sendMessage') list.push(info); }",
+    )
+    .call1(&JsValue::NULL, &attempts)
+    .unwrap_or(JsValue::UNDEFINED);
+    let o = options(json!({"refreshToken": sd["userRefreshToken"]})).await;
+    let c = make_with(&o, &[("onRequest", on_req)]);
     let g = new_group(&c, "wasm drop").await;
     let m = mark().await;
     fault(json!({"path": "/messages", "method": "POST", "drop": true, "count": 3})).await;
     let e = fails(c.send_message(s(&g), s("dropped"), none())).await;
     assert_kaizala_error(&e, "network", "sendMessage");
     assert_eq!(prop(&e, "status").as_f64(), Some(0.0));
-    assert_eq!(
-        calls_since(m, "POST", "/messages").await,
-        1,
-        "exactly one POST"
-    );
+    assert!(prop_str(&e, "message").contains("not repeated"));
+    assert_eq!(attempts.length(), 1, "the client sent it once");
+    let logged = calls_since(m, "POST", "/messages").await;
+    // Chromium's network stack itself re-sends a request (up to twice) when a *reused* keep-alive
+    // connection (e.g. the CORS preflight's) closes before any answer byte, POST included; fetch
+    // can neither see nor prevent it. Node's fetch does not, so there the log shows exactly one.
+    let browser = jsfn("", "return typeof window === 'object'")
+        .call0(&JsValue::NULL)
+        .unwrap_or(JsValue::FALSE)
+        == JsValue::TRUE;
+    if browser {
+        assert!((1..=3).contains(&logged), "{logged} POSTs");
+    } else {
+        assert_eq!(logged, 1, "exactly one POST");
+    }
     clear_faults().await;
 }
 
