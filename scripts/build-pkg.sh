@@ -64,17 +64,35 @@ cp pkg-template/kaizala.d.ts pkg-template/README.md "$stage/"
 cp pkg-template/web/package.json "$stage/web/"
 cp pkg-template/node/package.json "$stage/node/"
 cp "$build/web/kaizala.js" "$build/web/kaizala_bg.wasm" "$stage/web/"
-cp "$build/node/kaizala.js" "$build/node/kaizala_bg.wasm" "$stage/node/"
+cp "$build/node/kaizala.js" "$stage/node/"
+# Both targets get the same wasm bytes; the package ships them once (web/kaizala_bg.wasm) and the
+# Node loader reads that file. Should they ever differ, Node gets its own copy.
+wasm_line='const wasmPath = `${__dirname}/kaizala_bg.wasm`;'
+grep -qF "$wasm_line" "$stage/node/kaizala.js" \
+  || { echo "build-pkg: node/kaizala.js does not load its wasm the expected way" >&2; exit 1; }
+shared_wasm=0
+if cmp -s "$build/web/kaizala_bg.wasm" "$build/node/kaizala_bg.wasm"; then
+  shared_wasm=1
+  node -e '
+    const fs = require("fs");
+    const [file, line] = process.argv.slice(1);
+    const src = fs.readFileSync(file, "utf8");
+    fs.writeFileSync(file, src.replace(line, "const wasmPath = require(\"path\").join(__dirname, \"..\", \"web\", \"kaizala_bg.wasm\");"));
+  ' "$stage/node/kaizala.js" "$wasm_line"
+else
+  cp "$build/node/kaizala_bg.wasm" "$stage/node/"
+fi
 
 # The version comes from the crate.
 version=$(awk -F'"' '/^\[package\]/{p=1} p && /^version *=/{print $2; exit}' Cargo.toml)
 node -e '
   const fs = require("fs");
-  const [src, dst, version] = process.argv.slice(1);
+  const [src, dst, version, shared] = process.argv.slice(1);
   const p = JSON.parse(fs.readFileSync(src, "utf8"));
   p.version = version;
+  if (shared === "0") p.files.push("node/kaizala_bg.wasm");
   fs.writeFileSync(dst, JSON.stringify(p, null, 2) + "\n");
-' pkg-template/package.json "$stage/package.json" "$version"
+' pkg-template/package.json "$stage/package.json" "$version" "$shared_wasm"
 
 # The names the package exports: whatever wrap() returns, asked of the Node build.
 names=$(node -e '
@@ -129,5 +147,5 @@ node -e '
 rm -rf "$out"
 mv "$stage" "$out"
 echo "$pkg_key $(pkg_now)" >"$build/.pkg.key"
-du -b "$out"/web/kaizala_bg.wasm "$out"/node/kaizala_bg.wasm | awk '{printf "  %s: %d bytes\n", $2, $1}'
+du -b "$out"/*/kaizala_bg.wasm | awk '{printf "  %s: %d bytes\n", $2, $1}'
 echo "built $out/ (kaizala $version)"

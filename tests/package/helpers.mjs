@@ -10,6 +10,10 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const PKG = path.join(ROOT, 'pkg');
 const WORK = path.join(ROOT, 'target/pkg-test');
 
+/** Headless Chromium from Debian; nothing is ever downloaded. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run'];
+
 export function emulatorUrl() {
   const url = process.env.KAIZALA_EMULATOR_URL;
   if (!url) throw new Error('KAIZALA_EMULATOR_URL is not set: run through scripts/with-emulator.sh');

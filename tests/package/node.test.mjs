@@ -28,7 +28,6 @@ describe('the tarball', () => {
       'node/index.cjs',
       'node/index.mjs',
       'node/kaizala.js',
-      'node/kaizala_bg.wasm',
       'node/package.json',
       'package.json',
       'web/index.js',
