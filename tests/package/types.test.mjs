@@ -1,0 +1,150 @@
+// The package's declarations, resolved through `exports.types` from the installed tarball, checked by
+// the TypeScript compiler in strict mode: a file using the API compiles, misuses do not.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { ROOT, installedProject } from './helpers.mjs';
+
+const TSC = path.join(ROOT, 'tests/node_modules/.bin/tsc');
+
+const GOOD = `
+import { KaizalaClient, KaizalaError, errorCodes } from 'kaizala';
+import type { Subscriber, TokenInfo, KaizalaErrorCode, Group, ActionPage, TokenStorage } from 'kaizala';
+
+const mem = new Map<string, string>();
+const storage: TokenStorage = {
+  getItem: (k) => mem.get(k) ?? null,
+  setItem: (k, v) => { mem.set(k, v); },
+  removeItem: (k) => { mem.delete(k); },
+};
+
+export async function main(): Promise<number> {
+  const client = new KaizalaClient({
+    applicationId: 'app',
+    applicationSecret: 'secret',
+    refreshToken: 'refresh',
+    storage,
+    timeoutMs: 5000,
+    onTokenChange: (info: TokenInfo) => console.log(info.endpointUrl, info.scopes.length),
+    onResponse: (e) => console.log(e.method, e.url, e.status, e.timeMs, e.retry, e.operation),
+  });
+  const other = new KaizalaClient({
+    applicationId: 'app',
+    storage: 'session',
+    tokenProvider: async () => ({ accessToken: 'a', endpointUrl: 'https://h/', accessTokenExpiry: Date.now() + 1000 }),
+  });
+  await other.generatePin('+911000000001');
+  const login = await other.loginWithPin('+911000000001', 1234);
+  const scopes: string[] | undefined = login.scopes;
+  const url: string = client.authorizeUrl('https://app/cb', 'xyz');
+  const info: TokenInfo = await client.completeAuthorization(url);
+  const token: string = await client.accessToken();
+
+  const ac = new AbortController();
+  const { groups } = await client.listGroups({ showDetail: true }, { signal: ac.signal });
+  const first: Group = groups[0];
+  const created = await client.createGroup({ name: 'n', welcomeMessage: 'w', members: ['+911000000010'], groupType: 'ConnectGroup' });
+  const sub = await client.listSubGroups(created.groupId, { fetchAllGroups: true });
+  const kids: Group[] = sub.subGroups ?? [];
+  const members = await client.listMembers(first.groupId);
+  const role: string = members.members[0].role;
+  const sent = await client.sendMessage(first.groupId, 'hi');
+  await client.sendMessage(first.groupId, { message: 'all', sendToAllSubscribers: true });
+  const poll = await client.postPoll(first.groupId, { question: 'q?', choices: [{ title: 'a' }, { title: 'b' }] });
+  await client.respondToAction(first.groupId, poll.referenceId, { actionType: 'Poll', actionBody: { answers: ['a'] } });
+  await client.postSurvey(first.groupId, { title: 's', questions: [{ title: 'q', type: 'SingleOption', options: [{ title: 'x' }] }] });
+  await client.postCustomAction(first.groupId, 'com.example.pkg', { properties: [{ name: 'n', type: 'Text', value: 'v' }] });
+  const page: ActionPage = await client.listActions(first.groupId, { actionType: 'Poll', count: 10 });
+  const details = await client.getAction(first.groupId, page.actions[0].actionId ?? '', { getDetails: true });
+  const results = details.actionDetails.results?.map((r) => r.count) ?? [];
+  const media = await client.uploadMedia(new Uint8Array([1, 2, 3]), { fileName: 'a.png' });
+  await client.postMedia(first.groupId, { mediaResource: media.mediaResource, caption: 'c' });
+  await client.addReaction(first.groupId, { referenceId: sent.referenceId, reactionType: 'Like' });
+  const hook = await client.createWebhook({ objectId: first.groupId, objectType: 'Group', eventTypes: ['TextMessageCreated'], callBackUrl: 'https://h/cb', callBackContext: { tag: 1 } });
+  await client.updateWebhook(hook.webhookId, { active: true });
+  const raw = await client.request('GET', 'groups', { query: { showDetail: true } });
+
+  let n = 0;
+  for await (const s of client.subscribers(first.groupId)) { const x: Subscriber = s; n += x.mobileNumber.length; }
+  for await (const a of client.actions(first.groupId, { actionType: 'Job' })) n += a.sentAt.length;
+  for await (const r of client.groupReactions(first.groupId)) n += r.reactionsCountMap.like;
+  for await (const r of client.reactions(first.groupId, sent.referenceId, { reactionType: 'Comment' })) n += r.reactionId.length;
+
+  try {
+    await client.me();
+  } catch (e) {
+    if (e instanceof KaizalaError) {
+      const code: KaizalaErrorCode = e.code;
+      const status: number = e.status;
+      const wait: number | undefined = e.retryAfter;
+      console.log(code, status, wait, e.operation, e.field, e.message, e.stack);
+    }
+  }
+  const codes: KaizalaErrorCode[] = errorCodes();
+  client.logout();
+  return n + kids.length + results.length + codes.length + token.length + role.length + (scopes?.length ?? 0) + (info.signedIn ? 1 : 0) + (raw === null ? 0 : 1);
+}
+`;
+
+// Each line must be refused by the compiler.
+const BAD = [
+  `new KaizalaClient({});`,
+  `new KaizalaClient({ applicationId: 'a', storage: 'disk' });`,
+  `new KaizalaClient({ applicationId: 'a', timeoutMs: '5s' });`,
+  `void client.listGroups({ showDetail: 'yes' });`,
+  `void client.postPoll('g', { question: 'q' });`,
+  `void client.addReaction('g', { referenceId: 'r', reactionType: 'Love' });`,
+  `void client.createWebhook({ objectId: 'g', objectType: 'Group', eventTypes: ['Nope'], callBackUrl: 'u' });`,
+  `void client.uploadMedia('text', { fileName: 'a.png' });`,
+  `void client.request('PATCH', 'groups');`,
+  `const c: 'nope' = new KaizalaError('m').code;`,
+  `void (async () => { const { groups } = await client.listGroups(); const n: number = groups[0].groupName; })();`,
+];
+
+function tsconfig(moduleResolution) {
+  const module = moduleResolution === 'bundler' ? 'esnext' : 'nodenext';
+  return { compilerOptions: { strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom'], module, moduleResolution,
+    skipLibCheck: false, noUnusedLocals: false, types: [] } };
+}
+
+let dir;
+before(() => {
+  assert.ok(fs.existsSync(TSC), 'typescript is missing from tests/node_modules (run scripts/setup.sh node)');
+  dir = path.join(installedProject().dir, 'ts');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+});
+
+function tsc(name, source, moduleResolution) {
+  const sub = path.join(dir, name);
+  fs.mkdirSync(sub, { recursive: true });
+  fs.writeFileSync(path.join(sub, 'main.ts'), source);
+  fs.writeFileSync(path.join(sub, 'tsconfig.json'), JSON.stringify({ ...tsconfig(moduleResolution), files: ['main.ts'] }));
+  const r = spawnSync(TSC, ['-p', sub], { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+
+for (const resolution of ['nodenext', 'bundler']) {
+  test(`a program using the API type-checks (strict, moduleResolution ${resolution})`, () => {
+    const r = tsc(`good-${resolution}`, GOOD, resolution);
+    assert.ok(r.ok, r.out);
+  });
+}
+
+test('misuses are type errors', () => {
+  const head = `import { KaizalaClient, KaizalaError } from 'kaizala';\nconst client = new KaizalaClient({ applicationId: 'a' });\nvoid client; void KaizalaError;\n`;
+  BAD.forEach((line, i) => {
+    const r = tsc(`bad-${i}`, `${head}${line}\nexport {};\n`, 'nodenext');
+    assert.ok(!r.ok, `accepted: ${line}`);
+    assert.match(r.out, /main\.ts\(4,/, `the error is not on the misuse line: ${line}\n${r.out}`);
+  });
+});
+
+test('the declarations have no any', () => {
+  const dts = fs.readFileSync(path.join(installedProject().dir, 'node_modules/kaizala/kaizala.d.ts'), 'utf8');
+  const code = dts.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  assert.doesNotMatch(code, /\bany\b/);
+});
