@@ -1,0 +1,315 @@
+// Page tests of the demo (www/) in headless Chromium, against a real emulator.
+//   node --test tests/page/                     starts its own release emulator on a free port
+//   scripts/with-emulator.sh --static www -- node --test tests/page/   uses that one (KAIZALA_EMULATOR_URL)
+// The page imports ./pkg/web/index.js; the tests serve it from the repository's pkg/ (built by
+// `make pkg`), or www/pkg/ when only that exists. KAIZALA_PAGE_FAKE=1 serves tests/page/fake-kaizala.js
+// instead (a plain-JS stand-in, for working on the page before the package is built).
+// Screenshots of every step go to target/screenshots/.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const shots = join(root, 'target/screenshots');
+const FAKE = process.env.KAIZALA_PAGE_FAKE === '1';
+const TIMEOUT = 10_000;
+
+let emulator; // child process when we started it
+let url; // emulator origin
+let browser;
+let context;
+let page;
+let seed;
+const pageErrors = [];
+const stamp = Date.now().toString(36);
+
+async function startEmulator() {
+  if (process.env.KAIZALA_EMULATOR_URL) return process.env.KAIZALA_EMULATOR_URL.replace(/\/$/, '');
+  const bin = join(root, 'target/release/kaizala-emulator');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build --release -p kaizala-emulator`);
+  emulator = spawn(bin, ['--port', '0', '--static', 'www', '--quiet', '--connector-limit', '100000',
+    '--tenant-limit', '100000', '--webhook-backoff-ms', '50'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`the emulator printed no URL: ${out}`)), 15_000);
+    emulator.on('exit', (code) => fail(new Error(`the emulator exited (${code}): ${out}`)));
+    emulator.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^Kaizala emulator listening on (\S+)/m);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1].replace(/\/$/, ''));
+      }
+    });
+  });
+}
+
+/** Where the page's ./pkg/ comes from: the repository's pkg/ (fresh build) or www/pkg/ (make demo's copy). */
+function packageDir() {
+  for (const dir of [join(root, 'pkg'), join(root, 'www/pkg')]) {
+    if (existsSync(join(dir, 'web/index.js'))) return dir;
+  }
+  return null;
+}
+
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
+
+async function servePackage(ctx) {
+  if (FAKE) {
+    const body = readFileSync(join(here, 'fake-kaizala.js'));
+    await ctx.route('**/pkg/web/index.js', (r) => r.fulfill({ status: 200, contentType: 'text/javascript', body }));
+    return 'fake (tests/page/fake-kaizala.js)';
+  }
+  const dir = packageDir();
+  if (!dir) {
+    throw new Error('the client package is not built: no pkg/web/index.js (run `make pkg`), '
+      + 'or set KAIZALA_PAGE_FAKE=1 to try the page with the plain-JS stand-in');
+  }
+  await ctx.route(`${url}/pkg/**`, (r) => {
+    const path = new URL(r.request().url()).pathname.replace(/^\/pkg\//, '');
+    const file = resolve(dir, path);
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return r.fulfill({ status: 404, body: 'not found' });
+    return r.fulfill({ status: 200, contentType: TYPES[extname(file)] || 'application/octet-stream', body: readFileSync(file) });
+  });
+  return dir;
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** localStorage keys that belong to the client (the page's own start with "kaizala-demo:"). */
+function clientKeys() {
+  return page.evaluate(() => Object.keys(localStorage).filter((k) => !k.startsWith('kaizala-demo:')));
+}
+
+async function api(path) {
+  const r = await fetch(url + path);
+  assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+const feed = () => page.getByRole('list', { name: 'Messages and actions' });
+
+describe('demo page', { timeout: 120_000 }, () => {
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    url = await startEmulator();
+    seed = await api('/_emulator/seed');
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const from = await servePackage(context);
+    console.log(`# emulator ${url}; package from ${from}`);
+    page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    if (emulator) {
+      emulator.removeAllListeners('exit');
+      emulator.kill();
+    }
+  });
+
+  test('the page loads and offers three ways to sign in', async () => {
+    await page.goto(`${url}/`);
+    await page.locator('#signin').waitFor();
+    for (const name of ['PIN', 'Refresh token', 'OAuth']) {
+      assert.ok(await page.getByRole('tab', { name }).isVisible(), `tab ${name}`);
+    }
+    // Prefilled from /_emulator/seed.
+    await page.getByRole('tab', { name: 'Refresh token' }).click();
+    assert.equal(await page.getByLabel('Connector id (applicationId)').inputValue(), seed.applicationId);
+    assert.equal(await page.getByRole('textbox', { name: 'Refresh token' }).inputValue(), seed.userRefreshToken);
+    await shot('00-sign-in');
+    await page.getByRole('tab', { name: 'PIN' }).click();
+  });
+
+  test('a refused call shows a readable message with its code', async () => {
+    await page.getByLabel('Mobile number').fill('+12');
+    await page.getByRole('button', { name: 'Send PIN' }).click();
+    const err = page.locator('#signin-error');
+    await err.waitFor();
+    const text = await err.innerText();
+    assert.match(text, /\((invalid_input|not_found)\b/, text);
+    assert.doesNotMatch(text, /\[object|^\{/, text);
+    await shot('01-error');
+  });
+
+  test('signs in with a PIN shown from the SMS outbox', async () => {
+    await page.getByLabel('Mobile number').fill('+911000000001');
+    await page.getByRole('button', { name: 'Send PIN' }).click();
+    await page.locator('#sms').waitFor();
+    const sms = await api('/_emulator/sms?mobileNumber=%2B911000000001');
+    const pin = String(sms.messages[0].pin);
+    assert.match(await page.locator('#sms-text').innerText(), new RegExp(`\\b${pin}\\b`));
+    assert.equal(await page.getByRole('textbox', { name: 'PIN' }).inputValue(), pin);
+    await shot('02-pin-sent');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator('#app').waitFor();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    await page.locator('#token-countdown', { hasText: /expires in \d+ h/ }).waitFor();
+    assert.match(await page.locator('#token-info').innerText(), /inc-000/);
+    assert.ok((await clientKeys()).length > 0, 'the client keeps its tokens in localStorage');
+    await page.getByRole('button', { name: /North Field Team/ }).waitFor(); // the sub-group tree
+    await shot('03-signed-in');
+  });
+
+  test('sends a message and sees it listed', async () => {
+    await page.getByRole('button', { name: /^Contoso Relief/ }).click();
+    await feed().getByText('Good morning, team!', { exact: false }).waitFor();
+    const text = `Hello from the page test ${stamp}`;
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await feed().getByText(text).waitFor();
+    await shot('04-message-sent');
+  });
+
+  test('posts a poll and answers it, and the tally counts the answer', async () => {
+    await page.getByRole('tab', { name: 'Post' }).click();
+    const question = `Best colour for the vests? ${stamp}`;
+    await page.getByLabel('Question', { exact: true }).fill(question);
+    await page.getByLabel('Choice 1').fill('Orange');
+    await page.getByLabel('Choice 2').fill('Yellow');
+    await page.getByRole('button', { name: '+ Add a choice' }).click();
+    await page.getByLabel('Choice 3').fill('Green');
+    await shot('05-poll-form');
+    await page.getByRole('button', { name: 'Post poll' }).click();
+    const poll = feed().locator('li.item', { hasText: question });
+    await poll.waitFor();
+    await poll.getByText('0 votes · pick one to answer').waitFor();
+    await poll.getByRole('button', { name: /^Yellow: 0 votes/ }).click();
+    await poll.getByText('1 vote · you answered').waitFor();
+    const yellow = poll.getByRole('button', { name: /^Yellow: 1 vote, 100%, your answer/ });
+    assert.equal(await yellow.getAttribute('aria-pressed'), 'true');
+    await poll.scrollIntoViewIfNeeded();
+    await shot('06-poll-answered');
+  });
+
+  test('registers a webhook and watches the event arrive', async () => {
+    const inbox = `page-${stamp}`;
+    await page.getByRole('tab', { name: /^Webhook/ }).click();
+    await page.getByLabel('Inbox name').fill(inbox);
+    await page.getByRole('button', { name: 'Register webhook' }).click();
+    await page.getByRole('list', { name: 'Webhooks of this group' }).getByText(`/_emulator/inbox/${inbox}`).waitFor();
+    // Something happens in the group…
+    await page.getByRole('tab', { name: 'Conversation' }).click();
+    const text = `Webhook check ${stamp}`;
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await feed().getByText(text).waitFor();
+    // …and the tab counts the events that arrive while it is not shown.
+    await page.getByRole('tab', { name: /^Webhook\s*\d+/ }).waitFor();
+    await page.getByRole('tab', { name: /^Webhook/ }).click();
+    const event = page.locator('.event[data-event-type=TextMessageCreated]', { hasText: text });
+    await event.waitFor();
+    assert.match(await event.innerText(), /callback token ✓/);
+    const box = await api(`/_emulator/inbox/${inbox}`);
+    assert.ok(box.events.some((e) => e.body?.data?.text === text), 'the inbox holds the event');
+    await shot('07-webhook-event');
+  });
+
+  test('a reload keeps you signed in', async () => {
+    await page.reload();
+    await page.locator('#app').waitFor();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    assert.equal(await page.locator('#signin').isVisible(), false);
+    // The last group opens again, with the message sent before the reload.
+    await feed().getByText(`Hello from the page test ${stamp}`).waitFor();
+    await shot('08-after-reload');
+  });
+
+  test('works on a phone-sized screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('tab', { name: 'Conversation' }).click();
+    await feed().getByText(`Hello from the page test ${stamp}`).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px on a phone`);
+    await page.screenshot({ path: join(shots, '09-phone.png') });
+    await shot('09-phone-full');
+    await page.getByRole('tab', { name: 'Members' }).click();
+    await page.getByRole('button', { name: 'Remove Deepa Nair' }).waitFor();
+    await page.screenshot({ path: join(shots, '10-phone-members.png') });
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  test('members: add and remove', async () => {
+    await page.getByRole('tab', { name: 'Members' }).click();
+    const people = page.getByRole('list', { name: 'Members' });
+    await page.getByLabel('Numbers to add (comma-separated)').fill('+911000000020');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await people.getByText('+911000000020').waitFor();
+    await page.getByRole('button', { name: 'Remove Nadia Rahman' }).click();
+    await people.getByText('+911000000020').waitFor({ state: 'detached' });
+    await shot('11-members');
+  });
+
+  test('subscribers of the public group page with "Show more"', async () => {
+    await page.getByRole('button', { name: /^Contoso Updates/ }).click();
+    await page.getByRole('tab', { name: 'Subscribers' }).click();
+    const subs = page.getByRole('list', { name: 'Subscribers' }).locator('li');
+    await page.getByText('20 subscribers shown, more to load.').waitFor();
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByText('40 subscribers shown, more to load.').waitFor();
+    assert.equal(await subs.count(), 40);
+    await shot('12-subscribers');
+  });
+
+  test('signs out and the client\'s keys leave localStorage', async () => {
+    assert.ok((await clientKeys()).length > 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signin').waitFor();
+    assert.deepEqual(await clientKeys(), []);
+    await page.reload();
+    await page.locator('#signin').waitFor();
+    assert.equal(await page.locator('#app').isVisible(), false);
+    await shot('13-signed-out');
+  });
+
+  test('signs in with the connector\'s refresh token', async () => {
+    await page.getByRole('tab', { name: 'Refresh token' }).click();
+    await page.getByLabel(/Group token/).check();
+    assert.equal(await page.getByRole('textbox', { name: 'Refresh token' }).inputValue(), seed.groupRefreshToken);
+    await page.getByRole('button', { name: 'Sign in with the refresh token' }).click();
+    await page.locator('#app').waitFor();
+    await page.getByRole('button', { name: /^Contoso Relief/ }).waitFor();
+    await shot('14-refresh-token');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signin').waitFor();
+    assert.deepEqual(await clientKeys(), []);
+  });
+
+  test('signs in through the OAuth redirect', async () => {
+    await page.getByRole('tab', { name: 'OAuth' }).click();
+    await page.getByRole('button', { name: 'Continue to Kaizala sign-in' }).click();
+    await page.waitForURL(/\/api\/Oauth\/Authorize/i);
+    await page.getByLabel('Mobile number').fill('+911000000010');
+    await page.getByRole('button', { name: 'Send PIN' }).click();
+    await page.getByLabel('PIN').waitFor();
+    const sms = await api('/_emulator/sms?mobileNumber=%2B911000000010');
+    await page.getByLabel('PIN').fill(String(sms.messages[0].pin));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#app').waitFor();
+    await page.locator('#me-name', { hasText: 'Deepa Nair' }).waitFor();
+    assert.equal(new URL(page.url()).search, '', 'the code leaves the address bar');
+    await shot('15-oauth');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signin').waitFor();
+    assert.deepEqual(await clientKeys(), []);
+  });
+
+  test('no uncaught errors on the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
