@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, FormData, RequestRedirect};
 
@@ -128,23 +127,68 @@ pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<()
     Ok(())
 }
 
-/// `AbortSignal.timeout(ms)` through the global (absent → `None`).
-fn timeout_signal(ms: u32) -> Option<AbortSignal> {
-    let cls = get(&global(), "AbortSignal");
-    call_method(&cls, "timeout", &[JsValue::from(ms)])
-        .ok()
-        .filter(JsValue::is_object)
-        .map(JsCast::unchecked_into)
+/// The signal one attempt runs under: aborted by its own timer or by the caller's signal.
+///
+/// An `AbortController` whose bound `abort` is both the `setTimeout` callback and the listener on
+/// the caller's signal: no Rust closure, and on drop the timer is cleared and the listener removed,
+/// so nothing outlives the attempt (unlike `AbortSignal.timeout`, whose timer runs to the end).
+struct AttemptSignal {
+    ctl: web_sys::AbortController,
+    abort: JsValue,
+    timer: JsValue,
+    user: Option<AbortSignal>,
 }
 
-/// `AbortSignal.any([a, b])` through the global (absent → `None`).
-fn any_signal(a: &AbortSignal, b: &AbortSignal) -> Option<AbortSignal> {
-    let cls = get(&global(), "AbortSignal");
-    let list = js_sys::Array::of2(a, b);
-    call_method(&cls, "any", &[list.into()])
-        .ok()
-        .filter(JsValue::is_object)
-        .map(JsCast::unchecked_into)
+impl AttemptSignal {
+    fn new(ms: u32, user: Option<&AbortSignal>) -> Option<AttemptSignal> {
+        let ctl = web_sys::AbortController::new().ok()?;
+        // A fixed reason: the listener's event must not become it, and fetch then rejects with a
+        // real `Error` (gloo-net cannot take anything else).
+        let reason = js_sys::Error::new("the call was aborted");
+        reason.set_name("AbortError");
+        let abort = call_method(
+            &get(&ctl, "abort"),
+            "bind",
+            &[ctl.clone().into(), reason.into()],
+        )
+        .ok()?;
+        let timer = call_method(&global(), "setTimeout", &[abort.clone(), JsValue::from(ms)])
+            .unwrap_or(JsValue::UNDEFINED);
+        if let Some(u) = user {
+            let _ = call_method(
+                u,
+                "addEventListener",
+                &[JsValue::from_str("abort"), abort.clone()],
+            );
+        }
+        Some(AttemptSignal {
+            ctl,
+            abort,
+            timer,
+            user: user.cloned(),
+        })
+    }
+
+    fn signal(&self) -> AbortSignal {
+        self.ctl.signal()
+    }
+
+    fn fired(&self) -> bool {
+        self.ctl.signal().aborted()
+    }
+}
+
+impl Drop for AttemptSignal {
+    fn drop(&mut self) {
+        let _ = call_method(&global(), "clearTimeout", std::slice::from_ref(&self.timer));
+        if let Some(u) = &self.user {
+            let _ = call_method(
+                u,
+                "removeEventListener",
+                &[JsValue::from_str("abort"), self.abort.clone()],
+            );
+        }
+    }
 }
 
 fn method_of(m: Method) -> gloo_net::http::Method {
@@ -249,7 +293,12 @@ impl Inner {
             // `storage.clear()` elsewhere.
             None => key.is_null(),
         };
-        if !ours {
+        let area = get(ev, "storageArea");
+        let same_area = match &self.store {
+            Store::Js { obj, .. } => area.is_null() || area.is_undefined() || &area == obj,
+            Store::Memory(_) => false,
+        };
+        if !ours || !same_area {
             return;
         }
         match get(ev, "newValue").as_string() {
@@ -505,17 +554,13 @@ impl Inner {
         user: Option<&AbortSignal>,
     ) -> Result<(Facts, Option<String>), Error> {
         let op = spec.operation;
-        let timer = timeout_signal(self.timeout_ms);
-        let combined = match (user, &timer) {
-            (Some(u), Some(t)) => any_signal(u, t).or_else(|| Some(t.clone())),
-            (Some(u), None) => Some(u.clone()),
-            (None, t) => t.clone(),
-        };
+        let guard = AttemptSignal::new(self.timeout_ms, user);
+        let combined = guard.as_ref().map(AttemptSignal::signal);
         // Which signal ended the attempt, if any.
         let classify = || {
             if is_aborted(user) {
                 Facts::Aborted
-            } else if is_aborted(timer.as_ref()) {
+            } else if guard.as_ref().is_some_and(AttemptSignal::fired) {
                 Facts::Timeout
             } else {
                 Facts::NetworkError

@@ -342,7 +342,7 @@ async fn validation_refuses_before_any_request() {
 async fn pin_sign_in() {
     let mobile = "+911000000003";
     let c = make(&js(&options(json!({})).await));
-    assert_eq!(c.token_info().is_object(), true);
+    assert!(c.token_info().is_object());
     assert_eq!(val(&c.token_info())["signedIn"], json!(false));
     let e = fails(c.list_groups(none(), none())).await;
     assert_kaizala_error(&e, "not_signed_in", "listGroups");
@@ -1135,22 +1135,24 @@ async fn a_dropped_connection_on_a_post_is_not_repeated() {
     let c = make_with(&o, &[("onRequest", on_req)]);
     let g = new_group(&c, "wasm drop").await;
     let m = mark().await;
-    fault(json!({"path": "/messages", "method": "POST", "drop": true, "count": 3})).await;
+    // Enough drops for every re-send Chromium may make on its own (see below).
+    fault(json!({"path": "/messages", "method": "POST", "drop": true, "count": 10})).await;
     let e = fails(c.send_message(s(&g), s("dropped"), none())).await;
     assert_kaizala_error(&e, "network", "sendMessage");
     assert_eq!(prop(&e, "status").as_f64(), Some(0.0));
     assert!(prop_str(&e, "message").contains("not repeated"));
     assert_eq!(attempts.length(), 1, "the client sent it once");
     let logged = calls_since(m, "POST", "/messages").await;
-    // Chromium's network stack itself re-sends a request (up to twice) when a *reused* keep-alive
-    // connection (e.g. the CORS preflight's) closes before any answer byte, POST included; fetch
-    // can neither see nor prevent it. Node's fetch does not, so there the log shows exactly one.
+    // Chromium's network stack itself re-sends a request when a *reused* keep-alive connection
+    // (e.g. the CORS preflight's) closes before any answer byte, POST included, once per idle
+    // connection it tries; fetch can neither see nor prevent it. Node's fetch does not, so there
+    // the log shows exactly one POST.
     let browser = jsfn("", "return typeof window === 'object'")
         .call0(&JsValue::NULL)
         .unwrap_or(JsValue::FALSE)
         == JsValue::TRUE;
     if browser {
-        assert!((1..=3).contains(&logged), "{logged} POSTs");
+        assert!((1..=10).contains(&logged), "{logged} POSTs");
     } else {
         assert_eq!(logged, 1, "exactly one POST");
     }
