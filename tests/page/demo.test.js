@@ -170,7 +170,7 @@ describe('demo page', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: /^Contoso Relief/ }).click();
     await feed().getByText('Good morning, team!', { exact: false }).waitFor();
     const text = `Hello from the page test ${stamp}`;
-    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByLabel('New message').fill(text);
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await feed().getByText(text).waitFor();
     await shot('04-message-sent');
@@ -206,7 +206,7 @@ describe('demo page', { timeout: 120_000 }, () => {
     // Something happens in the group…
     await page.getByRole('tab', { name: 'Conversation' }).click();
     const text = `Webhook check ${stamp}`;
-    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByLabel('New message').fill(text);
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await feed().getByText(text).waitFor();
     // …and the tab counts the events that arrive while it is not shown.

@@ -59,7 +59,7 @@ export class GroupView {
       role: 'tabpanel', id: `${u}-panel-${key}`, 'aria-labelledby': `${u}-tab-${key}`, hidden: key !== 'chat',
     }, ...children);
 
-    this.webhookCount = h('span.count', { hidden: true, 'aria-label': 'new events' });
+    this.webhookCount = h('span.count', { hidden: true });
     const tablist = h('div.tabs.tabs-wide', { role: 'tablist', 'aria-label': `${g.groupName} sections` },
       tab('chat', 'Conversation'), tab('post', 'Post'), tab('members', 'Members'),
       this.isPublic ? tab('subscribers', 'Subscribers') : null,
@@ -140,7 +140,7 @@ export class GroupView {
         }, err);
       },
     },
-    h('label.sr', { for: `${this.uid}-msg` }, 'Message'),
+    h('label.sr', { for: `${this.uid}-msg` }, 'New message'),
     input,
     h('button.btn.btn-primary', { type: 'submit' }, 'Send'),
     toAll, err);
@@ -749,7 +749,7 @@ export class GroupView {
     while (this.events.children.length > 50) this.events.lastElementChild.remove();
     if (this.tablist.querySelector('[data-key=webhook]').getAttribute('aria-selected') !== 'true') {
       this.unseen = (this.unseen || 0) + 1;
-      this.webhookCount.textContent = String(this.unseen);
+      this.webhookCount.replaceChildren(String(this.unseen), h('span.sr', ' new'));
       this.webhookCount.hidden = false;
     }
   }
