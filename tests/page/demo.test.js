@@ -79,8 +79,8 @@ async function servePackage(ctx) {
   return dir;
 }
 
-async function shot(name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+async function shot(name, fullPage = false) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
 /** localStorage keys that belong to the client (the page's own start with "kaizala-demo:"). */
@@ -193,7 +193,7 @@ describe('demo page', { timeout: 120_000 }, () => {
     await poll.getByText('1 vote · you answered').waitFor();
     const yellow = poll.getByRole('button', { name: /^Yellow: 1 vote, 100%, your answer/ });
     assert.equal(await yellow.getAttribute('aria-pressed'), 'true');
-    await poll.scrollIntoViewIfNeeded();
+    await poll.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await shot('06-poll-answered');
   });
 
@@ -235,12 +235,15 @@ describe('demo page', { timeout: 120_000 }, () => {
     await page.getByRole('tab', { name: 'Conversation' }).click();
     await feed().getByText(`Hello from the page test ${stamp}`).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px on a phone`);
-    await page.screenshot({ path: join(shots, '09-phone.png') });
-    await shot('09-phone-full');
+    const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.checkVisibility())
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.slice(0, 30)}"`).slice(0, 8));
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px on a phone: ${wide.join('; ')}`);
+    await shot('09-phone');
+    await shot('09-phone-full', true);
     await page.getByRole('tab', { name: 'Members' }).click();
     await page.getByRole('button', { name: 'Remove Deepa Nair' }).waitFor();
-    await page.screenshot({ path: join(shots, '10-phone-members.png') });
+    await shot('10-phone-members');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 

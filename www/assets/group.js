@@ -1,6 +1,6 @@
 // The group view: conversation (messages and actions with their responses, tallies and reactions),
 // posting (poll, survey, job, announcement, image), members, subscribers and webhooks.
-import { h, $, errorText, toast, showError, busy, tabs, when, initials, phones, toDate } from './ui.js';
+import { h, errorText, toast, showError, busy, tabs, when, initials, phones, toDate, icon } from './ui.js';
 import * as emu from './emulator.js';
 
 let seq = 0;
@@ -203,8 +203,10 @@ export class GroupView {
     const commentCount = h('span.rc');
     const show = () => {
       const c = counts();
-      likeCount.textContent = c.like ? ` ${c.like}` : '';
-      commentCount.textContent = c.comment ? ` ${c.comment}` : '';
+      likeCount.textContent = c.like ? String(c.like) : '';
+      commentCount.textContent = c.comment ? String(c.comment) : '';
+      like.classList.toggle('has', !!c.like);
+      comment.classList.toggle('has', !!c.comment);
       like.setAttribute('aria-label', `Like (${c.like || 0} likes)`);
       comment.setAttribute('aria-label', `Comment (${c.comment || 0} comments)`);
     };
@@ -220,7 +222,7 @@ export class GroupView {
         await this.client.addReaction(this.id, { referenceId: it.referenceId, sourceGroupId: this.id, reactionType: 'Like' });
         await refresh();
       }),
-    }, h('span', { 'aria-hidden': 'true' }, '♥'), likeCount);
+    }, icon('like'), h('span', 'Like'), likeCount);
     const input = h('input', { name: 'comment', required: true, placeholder: 'Comment', 'aria-label': 'Comment' });
     const commentForm = h('form.comment', {
       hidden: true,
@@ -243,7 +245,7 @@ export class GroupView {
         comment.setAttribute('aria-expanded', String(!commentForm.hidden));
         if (!commentForm.hidden) input.focus();
       },
-    }, h('span', { 'aria-hidden': 'true' }, '💬'), commentCount);
+    }, icon('comment'), h('span', 'Comment'), commentCount);
     show();
     return h('div.reactions', like, comment, commentForm);
   }

@@ -159,3 +159,20 @@ export function initials(name) {
 export function phones(text) {
   return String(text).split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
 }
+
+const ICONS = {
+  like: 'M12 20.5s-7.5-4.4-7.5-10A4.5 4.5 0 0 1 12 7.4a4.5 4.5 0 0 1 7.5 3.1c0 5.6-7.5 10-7.5 10z',
+  comment: 'M4.5 5.5h15a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H10l-4.5 3.5v-3.5h-1a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1z',
+};
+/** A small decorative line icon (aria-hidden). */
+export function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', `icon icon-${name}`);
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name]);
+  svg.append(path);
+  return svg;
+}
