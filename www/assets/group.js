@@ -655,13 +655,13 @@ export class GroupView {
         const eventTypes = [...types.querySelectorAll('input:checked')].map((i) => i.value);
         this.call(e.submitter, async () => {
           if (!eventTypes.length) throw new Error('Pick at least one event type.');
-          const { webhookId } = await this.client.createWebhook({
+          await this.client.createWebhook({
             objectId: this.id, objectType: 'Group', eventTypes,
             callBackUrl: emu.inboxUrl(name.value.trim()),
             callBackToken: `demo-${Math.random().toString(36).slice(2, 10)}`,
             callBackContext: 'kaizala demo page',
           });
-          toast(`Webhook registered (${webhookId}). Events appear below as they arrive.`, 'ok');
+          toast('Webhook registered. Its events appear below as they arrive.', 'ok');
           await this.loadWebhooks();
         }, this.hookErr);
       },
