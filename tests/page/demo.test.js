@@ -32,8 +32,12 @@ async function startEmulator() {
   if (process.env.KAIZALA_EMULATOR_URL) return process.env.KAIZALA_EMULATOR_URL.replace(/\/$/, '');
   const bin = join(root, 'target/release/kaizala-emulator');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo build --release -p kaizala-emulator`);
-  emulator = spawn(bin, ['--port', '0', '--static', 'www', '--quiet', '--connector-limit', '100000',
-    '--tenant-limit', '100000', '--webhook-backoff-ms', '50'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--port', '0', '--static', 'www', '--quiet', '--connector-limit', '100000',
+    '--tenant-limit', '100000', '--webhook-backoff-ms', '50'];
+  // Through a shell that stops the emulator when our stdin pipe closes: at the end of the run, and
+  // also when this process dies any way at all (killed, a closed output pipe), so none is left behind.
+  emulator = spawn('sh', ['-c', '"$0" "$@" & p=$!; read _; kill $p; wait $p', bin, ...args],
+    { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`the emulator printed no URL: ${out}`)), 15_000);
@@ -101,6 +105,9 @@ describe('demo page', { timeout: 120_000 }, () => {
     mkdirSync(shots, { recursive: true });
     url = await startEmulator();
     seed = await api('/_emulator/seed');
+    const home = await fetch(`${url}/`);
+    assert.match(home.headers.get('content-type') || '', /text\/html/,
+      `${url}/ is not the demo page: start the emulator with --static www`);
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -118,7 +125,9 @@ describe('demo page', { timeout: 120_000 }, () => {
     await browser?.close().catch(() => {});
     if (emulator) {
       emulator.removeAllListeners('exit');
-      emulator.kill();
+      const gone = new Promise((ok) => emulator.once('exit', ok));
+      emulator.stdin.end();
+      await gone;
     }
   });
 
