@@ -67,6 +67,21 @@ before(async () => {
   });
   // The bundle resolves the wasm as new URL('./kaizala_bg.wasm', import.meta.url): it goes beside it.
   fs.copyFileSync(path.join(project.dir, 'node_modules/kaizala/web/kaizala_bg.wasm'), path.join(dir, 'kaizala_bg.wasm'));
+  // A plain page without a bundler imports the package's web build as it ships.
+  fs.cpSync(path.join(project.dir, 'node_modules/kaizala/web'), path.join(dir, 'kaizala'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'plain.html'), `<!doctype html><meta charset="utf-8"><title>plain</title>
+<script type="module">
+  import { KaizalaClient, KaizalaError } from './kaizala/index.js';
+  window.result = (async () => {
+    const s = await (await fetch(${JSON.stringify(emulatorUrl())} + '/_emulator/seed')).json();
+    const client = new KaizalaClient({ applicationId: s.applicationId, applicationSecret: s.applicationSecret,
+      refreshToken: s.userRefreshToken, authUrl: s.authUrl, storage: 'session' });
+    const { groups } = await client.listGroups();
+    const err = await client.sendMessage(s.mainGroupId, '').catch((e) => e);
+    return { groups: groups.length, isKaizalaError: err instanceof KaizalaError, code: err.code,
+      stored: Object.keys(sessionStorage).filter((k) => k.startsWith('kaizala:')).length };
+  })().catch((e) => ({ error: String(e && e.stack || e) }));
+</script>`);
   fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>kaizala</title>
 <script>window.EMULATOR = ${JSON.stringify(emulatorUrl())};</script>
 <script type="module" src="./app.js"></script>`);
@@ -115,4 +130,16 @@ test('a bundled page signs in, lists groups, iterates, uploads and signs out', a
   assert.equal(r.stored.length, 1, 'tokens kept in localStorage by default');
   assert.ok(r.againGroups > 0);
   assert.deepEqual(r.storedAfterLogout, []);
+});
+
+test('a plain <script type="module"> page imports the web build without a bundler', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${pageUrl}plain.html`);
+  await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30000 });
+  const r = await page.evaluate(() => window.result);
+  await page.close();
+  assert.equal(r.error, undefined, r.error);
+  assert.ok(r.groups >= 2);
+  assert.deepEqual({ isKaizalaError: r.isKaizalaError, code: r.code }, { isKaizalaError: true, code: 'invalid_input' });
+  assert.equal(r.stored, 1, 'tokens kept in sessionStorage when asked');
 });
