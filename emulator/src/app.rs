@@ -315,13 +315,23 @@ async fn faults(State(state): State<AppState>, req: Request, next: Next) -> Resp
         }
     }
     if fault.drop {
-        // A body that fails before its first byte: hyper closes the connection without answering.
-        let stream = futures_util::stream::once(async {
+        // The answer is cut off: the status line and the first byte go out, then the connection is
+        // closed mid-body. (Closing before any byte would make browsers quietly re-send the request
+        // on a reused connection — POSTs included — which is not what a test of "lost answer" wants.)
+        let first = futures_util::stream::once(async {
+            Ok::<bytes::Bytes, std::io::Error>(bytes::Bytes::from_static(b"{"))
+        });
+        let cut = futures_util::stream::once(async {
+            // Let the first byte leave before the connection is aborted.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             Err::<bytes::Bytes, std::io::Error>(std::io::Error::other("dropped by a planned fault"))
         });
         let (mut parts, _) = resp.into_parts();
         parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::from_stream(stream));
+        return Response::from_parts(
+            parts,
+            Body::from_stream(futures_util::StreamExt::chain(first, cut)),
+        );
     }
     if let Some(body) = fault.body {
         let (mut parts, _) = resp.into_parts();
