@@ -12,7 +12,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -341,22 +340,44 @@ async fn faults(State(state): State<AppState>, req: Request, next: Next) -> Resp
     resp
 }
 
+/// The region of a bare endpoint URL path (`/inc-001` or `/inc-001/`), if it is one.
+fn region_root(path: &str) -> Option<&str> {
+    let name = path.strip_prefix('/')?;
+    let name = name.strip_suffix('/').unwrap_or(name);
+    let digits = name.strip_prefix("inc-")?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(name)
+}
+
 /// `{origin}/{region}/`: what a fetch lands on when it follows a 308 by itself.
-async fn endpoint_root(State(state): State<AppState>, req: Request) -> Response {
+fn endpoint_root(state: &Shared, req: &Request, region: &str) -> Response {
     let origin = crate::access::origin_of(req.headers(), &state.origin);
-    let region = req
-        .uri()
-        .path()
-        .trim_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     Json(json!({
-        "endpointUrl": crate::access::endpoint_url(&origin, &region),
+        "endpointUrl": crate::access::endpoint_url(&origin, region),
         "message": "this is a Kaizala endpoint URL; resource calls go under v1/"
     }))
     .into_response()
+}
+
+/// Anything no route took: a bare endpoint URL, else a file of `--static DIR`, else a 404.
+async fn fallback(State(state): State<AppState>, req: Request) -> Response {
+    if let Some(region) = region_root(req.uri().path()) {
+        let region = region.to_string();
+        return endpoint_root(&state, &req, &region);
+    }
+    match &state.config.static_dir {
+        Some(dir) => {
+            let serve = tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true)
+                .fallback(axum::handler::HandlerWithoutStateExt::into_service(
+                    not_found,
+                ));
+            match tower::ServiceExt::oneshot(serve, req).await {
+                Ok(resp) => resp.map(Body::new),
+                Err(never) => match never {},
+            }
+        }
+        None => not_found(req).await.into_response(),
+    }
 }
 
 async fn not_found(req: Request) -> ApiError {
@@ -405,22 +426,11 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(crate::tokens::routes())
         .merge(crate::media::public_routes())
-        .nest("/{region}/v1", resources)
-        .route("/{region}", any(endpoint_root))
-        .route("/{region}/", any(endpoint_root));
+        .nest("/{region}/v1", resources);
     if state.config.dev_api {
         app = app.nest("/_emulator", crate::devapi::routes());
     }
-    app = match &state.config.static_dir {
-        Some(dir) => app.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .append_index_html_on_directories(true)
-                .fallback(axum::handler::HandlerWithoutStateExt::into_service(
-                    not_found,
-                )),
-        ),
-        None => app.fallback(not_found),
-    };
+    app = app.fallback(fallback);
     app.layer(middleware::from_fn_with_state(state.clone(), faults))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1033,3 +1033,40 @@ async fn the_endpoint_root_answers_after_a_followed_redirect() {
     assert_eq!(st, 200);
     assert!(body["endpointUrl"].as_str().unwrap().ends_with("/inc-007/"));
 }
+
+#[tokio::test]
+async fn static_files_are_served_beside_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<h1>demo</h1>").unwrap();
+    std::fs::write(dir.path().join("app.js"), "export const x = 1;").unwrap();
+    std::fs::create_dir(dir.path().join("assets")).unwrap();
+    std::fs::write(dir.path().join("assets").join("style.css"), "body{}").unwrap();
+    let e = emu_with(Config {
+        static_dir: Some(dir.path().to_path_buf()),
+        ..test_config()
+    })
+    .await;
+    let get = |p: &str| {
+        let (http, url) = (e.http.clone(), format!("{}{p}", e.url));
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let st = r.status().as_u16();
+            (st, r.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("/").await, (200, "<h1>demo</h1>".to_string()));
+    assert_eq!(get("/index.html").await, (200, "<h1>demo</h1>".to_string()));
+    assert_eq!(
+        get("/app.js").await,
+        (200, "export const x = 1;".to_string())
+    );
+    assert_eq!(get("/assets/style.css").await, (200, "body{}".to_string()));
+    let (st, body) = get("/inc-000/").await;
+    assert_eq!(st, 200);
+    assert!(body.contains("endpointUrl"));
+    let (st, body) = get("/missing.js").await;
+    assert_eq!(st, 404);
+    assert!(body.contains("\"error\""));
+    // The platform's paths still win.
+    assert_eq!(e.raw("GET", "/_emulator/seed", None).await.0, 200);
+}
