@@ -3,11 +3,23 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: test demo setup emulator load clean
+.PHONY: test demo pkg bench setup emulator load clean
 
 ## Run every check: formatting, lints, Rust tests, wasm tests in Chromium and Node, package and page tests.
 test:
 	scripts/test.sh
+
+## Build the client package and serve the demo page on the emulator at http://127.0.0.1:8080 (PORT=… to change).
+demo:
+	scripts/demo.sh
+
+## Build the npm package into pkg/ (wasm for browsers and Node, JS wrapper, type declarations).
+pkg:
+	scripts/build-pkg.sh
+
+## Print the package size, per-call overhead, load time and memory (numbers kept in README.md).
+bench:
+	scripts/bench.sh
 
 ## Build the emulator (release).
 emulator:
