@@ -41,12 +41,26 @@ count() {
   total_passed=$((total_passed + n))
 }
 
-scripts/setup.sh rust
+scripts/setup.sh rust wasm browser node
 
 run fmt cargo fmt --all -- --check
 run clippy cargo clippy --workspace --all-targets -- -D warnings
+run clippy-wasm cargo clippy -p kaizala --target wasm32-unknown-unknown --all-targets -- -D warnings
 run rust-tests cargo test --workspace
 count rust-tests
+
+# The wasm suites and the package and page tests run against emulators of their own on free ports.
+run emulator-build cargo build --release -q -p kaizala-emulator
+run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver \
+  scripts/with-emulator.sh -- wasm-pack test --mode no-install --headless --chrome . --test browser
+count wasm-chrome
+run wasm-node scripts/with-emulator.sh -- wasm-pack test --mode no-install --node . --test node
+count wasm-node
+run pkg scripts/build-pkg.sh
+run package-tests scripts/with-emulator.sh -- node --test tests/package/
+count package-tests
+run page-tests scripts/with-emulator.sh --static www -- node --test tests/page/
+count page-tests
 
 say "all steps passed: ${steps[*]}"
 echo "tests: $total_passed passed, 0 failed"

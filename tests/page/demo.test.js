@@ -2,8 +2,7 @@
 //   node --test tests/page/                     starts its own release emulator on a free port
 //   scripts/with-emulator.sh --static www -- node --test tests/page/   uses that one (KAIZALA_EMULATOR_URL)
 // The page imports ./pkg/web/index.js; the tests serve it from the repository's pkg/ (built by
-// `make pkg`), or www/pkg/ when only that exists. KAIZALA_PAGE_FAKE=1 serves tests/page/fake-kaizala.js
-// instead (a plain-JS stand-in, for working on the page before the package is built).
+// `make pkg`), or www/pkg/ when only that exists.
 // Screenshots of every step go to target/screenshots/.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +15,6 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const shots = join(root, 'target/screenshots');
-const FAKE = process.env.KAIZALA_PAGE_FAKE === '1';
 const TIMEOUT = 10_000;
 
 let emulator; // child process when we started it
@@ -64,15 +62,9 @@ function packageDir() {
 const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
 
 async function servePackage(ctx) {
-  if (FAKE) {
-    const body = readFileSync(join(here, 'fake-kaizala.js'));
-    await ctx.route('**/pkg/web/index.js', (r) => r.fulfill({ status: 200, contentType: 'text/javascript', body }));
-    return 'fake (tests/page/fake-kaizala.js)';
-  }
   const dir = packageDir();
   if (!dir) {
-    throw new Error('the client package is not built: no pkg/web/index.js (run `make pkg`), '
-      + 'or set KAIZALA_PAGE_FAKE=1 to try the page with the plain-JS stand-in');
+    throw new Error('the client package is not built: no pkg/web/index.js (run `make pkg`)');
   }
   await ctx.route(`${url}/pkg/**`, (r) => {
     const path = new URL(r.request().url()).pathname.replace(/^\/pkg\//, '');
@@ -206,6 +198,27 @@ describe('demo page', { timeout: 120_000 }, () => {
     await shot('06-poll-answered');
   });
 
+  test('uploads a picture, posts it, and likes it', async () => {
+    await page.getByRole('tab', { name: 'Post' }).click();
+    await page.getByRole('radio', { name: 'Picture' }).check();
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await page.getByLabel('Picture file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    const caption = `A dot ${stamp}`;
+    await page.getByLabel('Caption').fill(caption);
+    await page.getByRole('button', { name: 'Upload and post' }).click();
+    const item = feed().locator('li.item', { hasText: caption });
+    await item.getByRole('img', { name: caption }).waitFor();
+    await item.getByRole('button', { name: 'Like (0 likes)' }).click();
+    await item.getByRole('button', { name: 'Like (1 likes)' }).waitFor();
+    await item.getByRole('button', { name: /^Comment/ }).click();
+    await item.getByLabel('Comment', { exact: true }).fill('Nice one');
+    await item.getByRole('button', { name: 'Post', exact: true }).click();
+    await item.getByRole('button', { name: 'Comment (1 comments)' }).waitFor();
+    await item.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await shot('07-picture-liked');
+  });
+
   test('registers a webhook and watches the event arrive', async () => {
     const inbox = `page-${stamp}`;
     await page.getByRole('tab', { name: /^Webhook/ }).click();
@@ -226,7 +239,7 @@ describe('demo page', { timeout: 120_000 }, () => {
     assert.match(await event.innerText(), /callback token ✓/);
     const box = await api(`/_emulator/inbox/${inbox}`);
     assert.ok(box.events.some((e) => e.body?.data?.text === text), 'the inbox holds the event');
-    await shot('07-webhook-event');
+    await shot('07-webhook-event-b');
   });
 
   test('a reload keeps you signed in', async () => {

@@ -548,7 +548,7 @@ export class GroupView {
         }, err);
       },
     },
-    field('Picture', file), preview, field('Caption', caption),
+    field('Picture file', file), preview, field('Caption', caption),
     h('button.btn.btn-primary', { type: 'submit' }, 'Upload and post'));
 
     return [h('h2.sr', 'Post'), picker, err, ...Object.values(forms)];
