@@ -110,6 +110,9 @@ pub struct Shared {
     seq: AtomicU64,
     pub faults: Mutex<Vec<Fault>>,
     pub throttle: Mutex<Throttle>,
+    /// Successful webhook deliveries still to be sent once more (`POST /_emulator/duplicates`):
+    /// per webhook id, or for any webhook under `""`.
+    pub duplicates: Mutex<HashMap<String, u32>>,
     pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
     pub webhook_wake: tokio::sync::Notify,
     pub http: reqwest::Client,
@@ -128,6 +131,7 @@ impl Shared {
             seq: AtomicU64::new(0),
             faults: Mutex::new(Vec::new()),
             throttle: Mutex::new(Throttle::default()),
+            duplicates: Mutex::new(HashMap::new()),
             inbox: Mutex::new(BTreeMap::new()),
             webhook_wake: tokio::sync::Notify::new(),
             http: reqwest::Client::builder()
@@ -147,37 +151,48 @@ impl Shared {
         self.world().now()
     }
 
-    /// Counts one call against the connector's and the tenant's minute; 429 past either limit.
+    /// Counts one call against the connector's and the tenant's minute (or the connector's own
+    /// window, when the dev API gave it one); 429 past either limit.
     pub fn throttle(&self, application_id: &str) -> ApiResult<()> {
-        let now = self.now();
+        let (now, own) = {
+            let w = self.world();
+            let own = w.connectors.get(application_id).and_then(|c| c.rate_limit);
+            (w.now(), own)
+        };
+        let tenant_window: Ms = 60_000;
+        let (conn_limit, conn_window) = match own {
+            Some(l) => (l.calls, Ms::from(l.window_ms.max(1))),
+            None => (self.config.connector_limit, tenant_window),
+        };
         let mut t = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
-        let window = 60_000;
         let Throttle {
             per_connector,
             tenant,
         } = &mut *t;
         let conn = per_connector.entry(application_id.to_string()).or_default();
-        for q in [&mut *conn, &mut *tenant] {
+        for (q, window) in [(&mut *conn, conn_window), (&mut *tenant, tenant_window)] {
             while q.front().is_some_and(|&at| at + window <= now || at > now) {
                 q.pop_front();
             }
         }
-        let wait = |q: &VecDeque<Ms>| -> u64 {
+        let wait = |q: &VecDeque<Ms>, window: Ms| -> u64 {
             let oldest = q.front().copied().unwrap_or(now);
             ((oldest + window - now).max(1) as u64).div_ceil(1000)
         };
-        if conn.len() as u64 >= self.config.connector_limit as u64 {
+        if conn.len() as u64 >= conn_limit as u64 {
+            let per = if own.is_some() {
+                format!("{} ms", conn_window)
+            } else {
+                "minute".to_string()
+            };
             return Err(ApiError::throttled(
-                wait(conn),
-                format!(
-                    "more than {} calls a minute for this connector",
-                    self.config.connector_limit
-                ),
+                wait(conn, conn_window),
+                format!("more than {conn_limit} calls a {per} for this connector"),
             ));
         }
         if tenant.len() as u64 >= self.config.tenant_limit as u64 {
             return Err(ApiError::throttled(
-                wait(tenant),
+                wait(tenant, tenant_window),
                 format!(
                     "more than {} calls a minute for this tenant",
                     self.config.tenant_limit
@@ -187,6 +202,21 @@ impl Shared {
         conn.push_back(now);
         tenant.push_back(now);
         Ok(())
+    }
+
+    /// Whether this successful delivery to `hook_id` is to be sent once more (and counts it).
+    pub fn take_duplicate(&self, hook_id: &str) -> bool {
+        let mut d = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+        for key in [hook_id, ""] {
+            if let Some(n) = d.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    d.remove(key);
+                }
+                return true;
+            }
+        }
+        false
     }
 
     /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).

@@ -14,7 +14,9 @@ use crate::access::{endpoint_url, origin_of};
 use crate::app::{AppState, Fault};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_bool, opt_i64, req_str, JsonBody};
-use crate::state::{iso, new_id, random_token, Connector, OrgRole, TokenKind, ALL_SCOPES};
+use crate::state::{
+    iso, new_id, random_token, Connector, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+};
 use crate::tokens::issue_refresh_token;
 
 pub fn routes() -> Router<AppState> {
@@ -34,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/userToken", post(user_token))
         .route("/grant", post(grant))
+        .route("/duplicates", post(add_duplicates))
         .route("/connectors", post(add_connector))
         .route(
             "/connectors/{id}",
@@ -113,6 +116,10 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
         "groupTokenGroupId": s.group_token_group_id,
         "userRefreshToken": s.user_refresh_token,
         "userTokenMobileNumber": s.user_token_mobile,
+        "limits": {
+            "connectorCallsPerMinute": state.config.connector_limit,
+            "tenantCallsPerMinute": state.config.tenant_limit,
+        },
     }))
 }
 
@@ -393,7 +400,35 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
     Ok(Json(out))
 }
 
-/// `POST /_emulator/connectors {name, scopes?, active?}` → a new connector's id and secret.
+/// `POST /_emulator/duplicates {count, webhookId?}`: the next `count` successful deliveries (to that
+/// webhook, or to any) are sent once more, as when a receiver's answer is lost (§5: at-least-once).
+async fn add_duplicates(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let count = opt_i64(&body, &["count"], "count")?.unwrap_or(1);
+    let count = u32::try_from(count)
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| ApiError::invalid("count", "must be at least 1"))?;
+    let key = match body.get("webhookId") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(id)) if state.world().webhooks.contains_key(id) => id.clone(),
+        Some(Value::String(id)) => return Err(ApiError::not_found(format!("no webhook {id}"))),
+        Some(_) => return Err(ApiError::invalid("webhookId", "must be a string")),
+    };
+    *state
+        .duplicates
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_insert(0) += count;
+    Ok(Json(json!({ "result": true })))
+}
+
+/// `POST /_emulator/connectors {name, scopes?, active?, rateLimit?: {calls, windowMs}}` → a new
+/// connector's id and secret. `rateLimit` gives it a throttle of its own (tests of client-side
+/// rate limiting that should not wait a minute).
 async fn add_connector(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -419,6 +454,24 @@ async fn add_connector(
         Some(_) => return Err(ApiError::invalid("scopes", "must be an array")),
     };
     let active = opt_bool(&body, &["active"], "active")?.unwrap_or(true);
+    let rate_limit = match body.get("rateLimit") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let n = |k: &str| {
+                v.get(k)
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("rateLimit.{k}"), "must be a whole number ≥ 1")
+                    })
+            };
+            Some(RateLimit {
+                calls: n("calls")?,
+                window_ms: n("windowMs")?,
+            })
+        }
+    };
     let c = Connector {
         id: new_id(),
         secret: random_token(),
@@ -426,8 +479,9 @@ async fn add_connector(
         active,
         scopes,
         removed_from: Vec::new(),
+        rate_limit,
     };
-    let out = json!({"applicationId": c.id, "applicationSecret": c.secret, "name": c.name, "active": c.active, "scopes": c.scopes});
+    let out = json!({"applicationId": c.id, "applicationSecret": c.secret, "name": c.name, "active": c.active, "scopes": c.scopes, "rateLimit": c.rate_limit});
     state.world().connectors.insert(c.id.clone(), c);
     let _ = state.save().await;
     Ok(Json(out))

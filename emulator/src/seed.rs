@@ -154,6 +154,7 @@ pub fn demo_world() -> World {
         active: true,
         scopes: all.clone(),
         removed_from: Vec::new(),
+        rate_limit: None,
     };
     let read_only = Connector {
         id: new_id(),
@@ -162,6 +163,7 @@ pub fn demo_world() -> World {
         active: true,
         scopes: reads,
         removed_from: Vec::new(),
+        rate_limit: None,
     };
     let paused = Connector {
         id: new_id(),
@@ -170,6 +172,7 @@ pub fn demo_world() -> World {
         active: false,
         scopes: all,
         removed_from: Vec::new(),
+        rate_limit: None,
     };
     let app = demo.id.clone();
     for c in [demo, read_only, paused] {

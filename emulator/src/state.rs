@@ -85,6 +85,17 @@ pub struct Connector {
     /// Groups the connector was removed from while deactivated: no token there until reactivated.
     #[serde(default)]
     pub removed_from: Vec<String>,
+    /// A throttle of its own instead of `--connector-limit` a minute (dev API, for tests).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// `calls` per `window_ms` for one connector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    pub calls: u32,
+    pub window_ms: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

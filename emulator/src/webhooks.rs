@@ -544,6 +544,10 @@ fn apply(state: &AppState, due: &[Due], outcomes: &[bool]) -> bool {
             continue;
         }
         changed = true;
+        if *ok && state.take_duplicate(&d.hook_id) {
+            // At-least-once (§5): as if the receiver's answer was lost, the same event goes again.
+            continue;
+        }
         if *ok {
             h.queue.pop_front();
             h.delivered += 1;

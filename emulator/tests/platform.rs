@@ -1070,3 +1070,51 @@ async fn static_files_are_served_beside_the_platform() {
     // The platform's paths still win.
     assert_eq!(e.raw("GET", "/_emulator/seed", None).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_connector_made_by_the_dev_api_can_have_a_throttle_of_its_own() {
+    let e = emu().await;
+    let (st, c) = e
+        .raw(
+            "POST",
+            "/_emulator/connectors",
+            Some(json!({"name": "Tight", "rateLimit": {"calls": 3, "windowMs": 400}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    assert_eq!(c["rateLimit"], json!({"calls": 3, "windowMs": 400}));
+    let (id, secret) = (
+        c["applicationId"].as_str().unwrap(),
+        c["applicationSecret"].as_str().unwrap(),
+    );
+    let (_, rt) = e
+        .raw(
+            "POST",
+            "/_emulator/userToken",
+            Some(json!({"applicationId": id, "mobileNumber": MEMBER})),
+        )
+        .await;
+    // The mint is the first of the three calls.
+    let s = e
+        .mint(id, secret, rt["refreshToken"].as_str().unwrap())
+        .await;
+    let mut st = Vec::new();
+    for _ in 0..3 {
+        st.push(e.call(&s, "GET", "users/me", None).await.0);
+    }
+    assert_eq!(st, vec![200, 200, 429]);
+    // The window passes on the emulator's clock.
+    e.advance(401).await;
+    assert_eq!(e.call(&s, "GET", "users/me", None).await.0, 200);
+    // The seed says what the platform-wide limits are.
+    assert_eq!(e.seed["limits"]["connectorCallsPerMinute"], json!(100_000));
+    let bad = e
+        .raw(
+            "POST",
+            "/_emulator/connectors",
+            Some(json!({"name": "Bad", "rateLimit": {"calls": 0, "windowMs": 400}})),
+        )
+        .await;
+    assert_error(&bad, 400);
+    assert_eq!(bad.1["error"]["field"], "rateLimit.calls");
+}

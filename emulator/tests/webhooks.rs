@@ -1073,3 +1073,44 @@ async fn scopes_and_connectors_are_kept_apart() {
     );
     assert_eq!(listed(&emu, &s, &id).await["active"], true);
 }
+
+#[tokio::test]
+async fn the_dev_api_can_make_a_delivery_arrive_twice() {
+    let emu = emu().await;
+    let s = emu.login(GROUP_ADMIN_NORTH).await;
+    let g = emu.group("Contoso Relief");
+    let hook = hook_on(&emu, &s, &g, "twice", &["TextMessageCreated"], None).await;
+    let (st, _) = emu
+        .raw(
+            "POST",
+            "/_emulator/duplicates",
+            Some(json!({"count": 1, "webhookId": hook})),
+        )
+        .await;
+    assert_eq!(st, 200);
+    post_message(&emu, &s, &g, "one").await;
+    post_message(&emu, &s, &g, "two").await;
+    let events = wait_for(&emu, "twice", 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let events_after = inbox(&emu, "twice").await;
+    assert_eq!(
+        events_after.len(),
+        3,
+        "only one duplicate: {events_after:#?}"
+    );
+    let texts: Vec<&str> = events
+        .iter()
+        .map(|e| e["body"]["data"]["text"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(texts, vec!["one", "one", "two"]);
+    assert_eq!(events[0]["body"]["eventId"], events[1]["body"]["eventId"]);
+    assert_ne!(events[1]["body"]["eventId"], events[2]["body"]["eventId"]);
+    let unknown = emu
+        .raw(
+            "POST",
+            "/_emulator/duplicates",
+            Some(json!({"count": 1, "webhookId": "nope"})),
+        )
+        .await;
+    assert_error(&unknown, 404);
+}
