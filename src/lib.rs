@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod groups;
 pub mod media;
@@ -16,8 +17,10 @@ pub mod policy;
 pub mod reactions;
 pub mod request;
 pub mod subscribers;
+pub mod throttling;
 pub mod time;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 pub mod validate;
 pub mod webhooks;

@@ -1,6 +1,7 @@
-//! Outgoing webhooks (§5): register, list, update (incl. re-activation), delete.
+//! Webhooks (§5): register, list, update (incl. re-activation), delete; and, for receivers, the
+//! validation token, the callback-token check and the event envelope.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::request::{path, Method, RequestSpec};
 use crate::validate::{http_url, id, one_of, put, Opts};
 use serde_json::{Map, Value};
@@ -129,6 +130,111 @@ pub fn delete_webhook(webhook_id: &str) -> Result<RequestSpec, Error> {
     ))
 }
 
+// ---- receiving ------------------------------------------------------------------------------
+
+/// The `validationToken` of the platform's validation GET, from the request URL (absolute, or a
+/// path with its query as `node:http` gives it); `None` when the request is not a validation.
+pub fn validation_token(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "validationToken")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether the `kz-callback-token` a delivery carried is the one registered, compared in
+/// constant time (a difference in length still shows; the token's content does not).
+pub fn verify_callback_token(received: Option<&str>, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    match received {
+        Some(r) if !expected.is_empty() => bool::from(r.as_bytes().ct_eq(expected.as_bytes())),
+        _ => false,
+    }
+}
+
+/// The fields each event's `data` must carry (§5).
+fn data_fields(event_type: &str) -> &'static [&'static str] {
+    match event_type {
+        "TextMessageCreated" => &["text"],
+        "AttachmentCreated" => &["media"],
+        "Announcement" => &["title"],
+        "JobCreated" => &["actionId", "groupId"],
+        "JobResponse" | "SurveyCreated" | "ActionCreated" | "SurveyResponse" | "ActionResponse" => {
+            &["actionId", "groupId"]
+        }
+        "MemberAdded" | "MemberRemoved" => &["member"],
+        "GroupAdded" | "GroupRemoved" => &["groupId"],
+        _ => &[],
+    }
+}
+
+/// A webhook delivery's body checked against the §5 envelope: `{objectId, objectType, eventType,
+/// eventId, data, context, fromUser, fromUserId, fromUserName, fromUserProfilePic}`. Fields the
+/// platform left out come back as `null`; `data` keeps every field sent. A body that is not an
+/// event is refused (`invalid_input`, naming the field).
+pub fn parse_event(body: &Value) -> Result<Value, Error> {
+    const OP: &str = "parseWebhookEvent";
+    let not = |field: &str, problem: &str| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            OP,
+            format!("not a Kaizala webhook event: {field} {problem}"),
+        )
+        .with_field(field)
+    };
+    let o = body
+        .as_object()
+        .ok_or_else(|| not("body", "must be a JSON object"))?;
+    let text = |key: &str| -> Result<String, Error> {
+        match o.get(key) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            Some(Value::Null) | None => Err(not(key, "is missing")),
+            Some(_) => Err(not(key, "must be a non-empty string")),
+        }
+    };
+    let event_type = text("eventType")?;
+    if !EVENT_TYPES.contains(&event_type.as_str()) {
+        return Err(not(
+            "eventType",
+            &format!("'{event_type}' is not one of {}", EVENT_TYPES.join(", ")),
+        ));
+    }
+    let event_id = text("eventId")?;
+    let object_id = text("objectId")?;
+    let object_type = text("objectType")?;
+    if !OBJECT_TYPES.contains(&object_type.as_str()) {
+        return Err(not(
+            "objectType",
+            &format!("'{object_type}' is not Group, Action or ActionPackage"),
+        ));
+    }
+    let data = o
+        .get("data")
+        .and_then(Value::as_object)
+        .ok_or_else(|| not("data", "must be an object"))?;
+    for f in data_fields(&event_type) {
+        if data.get(*f).is_none_or(Value::is_null) {
+            return Err(not(
+                &format!("data.{f}"),
+                &format!("is missing (a {event_type} event carries it)"),
+            ));
+        }
+    }
+    let opt = |key: &str| o.get(key).cloned().unwrap_or(Value::Null);
+    Ok(serde_json::json!({
+        "eventType": event_type,
+        "eventId": event_id,
+        "objectId": object_id,
+        "objectType": object_type,
+        "data": Value::Object(data.clone()),
+        "context": opt("context"),
+        "fromUser": opt("fromUser"),
+        "fromUserId": opt("fromUserId"),
+        "fromUserName": opt("fromUserName"),
+        "fromUserProfilePic": opt("fromUserProfilePic"),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +328,62 @@ mod tests {
             Some((Method::Delete, "http://h:1/inc-000/v1/webhook/w1".into()))
         );
         assert_eq!(field(delete_webhook("")), Some("webhookId".into()));
+    }
+
+    #[test]
+    fn validation_tokens_from_request_urls() {
+        assert_eq!(
+            validation_token("/hook?validationToken=a%2Bb+c&x=1").as_deref(),
+            Some("a+b c")
+        );
+        assert_eq!(
+            validation_token("https://h/x?y=2&validationToken=t1#frag").as_deref(),
+            Some("t1")
+        );
+        assert_eq!(validation_token("/hook"), None);
+        assert_eq!(validation_token("/hook?token=1"), None);
+    }
+
+    #[test]
+    fn callback_tokens() {
+        assert!(verify_callback_token(Some("s3cret"), "s3cret"));
+        assert!(!verify_callback_token(Some("s3creT"), "s3cret"));
+        assert!(!verify_callback_token(Some("s3cret!"), "s3cret"));
+        assert!(!verify_callback_token(None, "s3cret"));
+        assert!(!verify_callback_token(Some(""), ""));
+    }
+
+    #[test]
+    fn events() {
+        let body = json!({
+            "objectId": "g1", "objectType": "Group", "eventType": "TextMessageCreated",
+            "eventId": "e1", "data": {"text": "hi"}, "context": {"n": 1},
+            "fromUser": "+911000000001", "fromUserId": "u1", "fromUserName": "Ann",
+        });
+        let Ok(e) = parse_event(&body) else {
+            panic!("refused")
+        };
+        assert_eq!(e["eventId"], "e1");
+        assert_eq!(e["data"]["text"], "hi");
+        assert_eq!(e["context"]["n"], 1);
+        assert_eq!(e["fromUserProfilePic"], Value::Null);
+        for (change, field) in [
+            (json!({"eventType": "Nope"}), "eventType"),
+            (json!({"eventId": null}), "eventId"),
+            (json!({"objectType": "Team"}), "objectType"),
+            (json!({"data": "hi"}), "data"),
+            (json!({"data": {}}), "data.text"),
+        ] {
+            let mut b = body.clone();
+            for (k, v) in change.as_object().into_iter().flatten() {
+                b[k] = v.clone();
+            }
+            let Err(err) = parse_event(&b) else {
+                panic!("{change} accepted")
+            };
+            assert_eq!(err.code, ErrorCode::InvalidInput);
+            assert_eq!(err.field.as_deref(), Some(field));
+        }
+        assert!(parse_event(&json!([1])).is_err());
     }
 }
