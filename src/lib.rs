@@ -29,7 +29,10 @@ pub mod webhooks;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{error_codes, set_error_class, KaizalaClient};
+pub use wasm::{
+    error_codes, parse_webhook_event, set_error_class, verify_webhook, webhook_validation_token,
+    KaizalaClient,
+};
 
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};

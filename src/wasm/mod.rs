@@ -8,6 +8,9 @@
 mod js;
 mod session;
 mod store;
+mod workflows;
+
+pub use workflows::{parse_webhook_event, verify_webhook, webhook_validation_token};
 
 use crate::error::{Error, ErrorCode};
 use crate::request::{Body, Method, RequestSpec};
@@ -177,6 +180,9 @@ impl KaizalaClient {
             .map_or(crate::policy::DEFAULT_TIMEOUT_MS as u32, |n| n as u32);
         let max_retries = opt_number(o, "maxRetries", 0.0, 10.0)?
             .map_or(crate::policy::DEFAULT_MAX_RETRIES, |n| n as u32);
+        let rate_limit = from_js(CTOR, "rateLimit", &get(o, "rateLimit"))?;
+        let limiter = crate::throttling::parse_option(CTOR, Some(&rate_limit))?
+            .map(|l| session::shared_limiter(&app_id, l));
         let key = tokens::storage_key(&app_id, &connection);
         let inner = Rc::new(Inner {
             tokens: RefCell::new(Tokens::new(&app_id, &connection)),
@@ -190,6 +196,7 @@ impl KaizalaClient {
             provider,
             timeout_ms,
             max_retries,
+            limiter,
             on_token_change: opt_fn(o, "onTokenChange")?,
             on_request: opt_fn(o, "onRequest")?,
             on_response: opt_fn(o, "onResponse")?,

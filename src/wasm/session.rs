@@ -5,6 +5,7 @@ use super::store::Store;
 use crate::error::{Error, ErrorCode};
 use crate::policy::{decide, Attempt, Decision, Facts};
 use crate::request::{form_encode, url, Base, Body, Method, RequestSpec};
+use crate::throttling::{Limiter, RateLimit};
 use crate::tokens::{
     apply_access_token, apply_relocation, clear, from_storage, to_storage, token_info, token_state,
     TokenState, Tokens, DEFAULT_SKEW_MS,
@@ -13,10 +14,50 @@ use gloo_net::http::RequestBuilder;
 use js_sys::{Function, Promise};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, FormData, RequestRedirect};
+
+/// A connector's call queue.
+pub type SharedLimiter = Rc<RefCell<Limiter>>;
+
+thread_local! {
+    /// One queue per connector and limit, shared by the clients in this JS realm.
+    static LIMITERS: RefCell<HashMap<(String, u32, i64), SharedLimiter>> =
+        RefCell::new(HashMap::new());
+}
+
+/// The queue of calls for connector `app_id` under `limit`.
+pub fn shared_limiter(app_id: &str, limit: RateLimit) -> SharedLimiter {
+    LIMITERS.with(|m| {
+        m.borrow_mut()
+            .entry((app_id.to_string(), limit.calls, limit.window_ms))
+            .or_insert_with(|| Rc::new(RefCell::new(Limiter::new(limit))))
+            .clone()
+    })
+}
+
+/// Waits for this call's turn under the connector's rate limit; an abort gives the turn back.
+async fn take_turn(
+    limiter: &Option<SharedLimiter>,
+    signal: Option<&AbortSignal>,
+    op: &str,
+) -> Result<(), Error> {
+    let Some(l) = limiter else {
+        return Ok(());
+    };
+    let t = now();
+    let at = l.borrow_mut().reserve(t);
+    if at > t {
+        if let Err(e) = sleep((at - t) as u64, signal, op).await {
+            l.borrow_mut().cancel(at);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
 
 pub fn now() -> i64 {
     js_sys::Date::now() as i64
@@ -39,6 +80,8 @@ pub struct Inner {
     pub provider: Option<Function>,
     pub timeout_ms: u32,
     pub max_retries: u32,
+    /// The connector's call queue (shared by every client of the connector with the same limit).
+    pub limiter: Option<SharedLimiter>,
     pub on_token_change: Option<Function>,
     pub on_request: Option<Function>,
     pub on_response: Option<Function>,
@@ -509,6 +552,7 @@ impl Inner {
                 Base::OAuth => (self.oauth_url.clone(), None),
             };
             let u = url(&base, &spec);
+            take_turn(&self.limiter, signal.as_ref(), op).await?;
             self.report(&self.on_request, &spec, &u, retry, json!({}));
             let t0 = js_sys::Date::now();
             let (facts, ok_body) = self
