@@ -121,6 +121,36 @@ export interface KaizalaClientOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Called after each HTTP call (also for failed ones). */
   onResponse?: (event: RequestEvent) => void;
+  /**
+   * Keeps to the platform's throttle by queueing calls in the client: by default at most 100 calls
+   * a minute per connector (§1), shared by every client of that connector in this JS realm. `false`
+   * turns it off; `{calls, windowMs}` sets another limit.
+   */
+  rateLimit?: false | RateLimit;
+}
+
+export interface RateLimit {
+  /** Calls allowed in any window; default 100. */
+  calls?: number;
+  /** The window in milliseconds; default 60,000. */
+  windowMs?: number;
+}
+
+/** A storage that can be listed (for {@link KaizalaClient.connections}): `localStorage`, `sessionStorage`, or your own. */
+export type ListableStorage = TokenStorage & ({ readonly length: number; key(index: number): string | null } | { keys(): Iterable<string> });
+
+/** One named connection held in a storage: never a token or the secret. */
+export interface Connection {
+  name: string;
+  applicationId: string;
+  endpointUrl: string | null;
+  scopes: Scope[];
+  /** Epoch milliseconds. */
+  accessTokenExpiry: number | null;
+  /** Epoch milliseconds. */
+  refreshTokenExpiry: number | null;
+  hasRefreshToken: boolean;
+  signedIn: boolean;
 }
 
 // ─── Sign-in and tokens ─────────────────────────────────────────────────────────────────────────
@@ -634,6 +664,108 @@ export interface WebhookResult {
   webhookId: string;
 }
 
+/** The headers of a delivery: a fetch `Headers`, `node:http`'s `req.headers`, or any plain object or `Map`. */
+export type WebhookHeaders = Headers | Map<string, string> | Record<string, string | string[] | undefined>;
+
+interface WebhookEventBase<T extends WebhookEventType, D> {
+  eventType: T;
+  /** The same event may arrive twice (at-least-once): de-duplicate by this. */
+  eventId: string;
+  objectId: string;
+  objectType: WebhookObjectType;
+  data: D;
+  /** The `callBackContext` given at registration. */
+  context: JsonValue;
+  fromUser: string | null;
+  fromUserId: string | null;
+  fromUserName: string | null;
+  fromUserProfilePic: string | null;
+}
+export interface WebhookMedia {
+  mediaUrl: string;
+  mediaFileName?: string;
+}
+export interface WebhookResponseData {
+  actionId: string;
+  groupId: string;
+  responseId?: string;
+  isUpdateResponse?: boolean;
+  responder?: string;
+  responderName?: string;
+  isAnonymous?: boolean;
+  responseDetails?: { responseWithQuestions?: { title: string; type: string; options?: JsonValue; answer: JsonValue; isInvisible?: boolean }[] };
+}
+/** A webhook event (§5), told apart by `eventType`. */
+export type WebhookEvent =
+  | WebhookEventBase<'TextMessageCreated', { text: string }>
+  | WebhookEventBase<'AttachmentCreated', { media: WebhookMedia[]; actionType?: string; caption?: string }>
+  | WebhookEventBase<'Announcement', { title: string; text?: string; media?: WebhookMedia[] }>
+  | WebhookEventBase<'JobCreated', { actionId: string; groupId: string; title?: string; dueDate?: number | string; assignedTo?: string[] }>
+  | WebhookEventBase<'JobResponse', { actionId: string; groupId: string; responseId?: string; responseDetails?: { response?: { assignee?: string; assigneeName?: string; isCompleted?: boolean } } }>
+  | WebhookEventBase<'SurveyCreated' | 'ActionCreated' | 'SurveyResponse' | 'ActionResponse', WebhookResponseData>
+  | WebhookEventBase<'MemberAdded' | 'MemberRemoved', { member: string; memberName?: string; type?: string; memberProfilePic?: string }>
+  | WebhookEventBase<'GroupAdded' | 'GroupRemoved', { groupId: string; groupName?: string }>;
+
+/** The `validationToken` of the platform's validation GET (answer it as the plain-text body), or `null` when the request is not one. Takes `req.url` or an absolute URL. */
+export function webhookValidationToken(url: string): string | null;
+/** Whether a delivery carries the registered `kz-callback-token` (compared in constant time). */
+export function verifyWebhook(headers: WebhookHeaders, callBackToken: string): boolean;
+/** A delivery's body (text, bytes or the parsed object) as a checked event; throws `KaizalaError` (`invalid_input`, naming the field) for anything else. */
+export function parseWebhookEvent(body: string | Uint8Array | ArrayBuffer | object): WebhookEvent;
+
+// ─── Member uploads and exports ─────────────────────────────────────────────────────────────────
+
+export interface ImportProgress {
+  /** Rows settled so far (added, already members, repeated or failed). */
+  done: number;
+  /** Rows in the file (the header and empty lines not counted). */
+  total: number;
+  failed: number;
+}
+export interface ImportMembersOptions extends CallOptions {
+  /** Called after the file is read and after each batch. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Numbers per `addMembers` call, 1–1000; default 100. */
+  batchSize?: number;
+  /** The name kept in the record; default the File's name, else `members.csv`. */
+  fileName?: string;
+}
+export interface UploadError {
+  /** The record's place in the file, the header being row 1. */
+  row: number;
+  /** As written in the file. */
+  mobileNumber: string;
+  reason: string;
+}
+export interface ImportedMember {
+  row: number;
+  /** In E.164. */
+  mobileNumber: string;
+  name: string | null;
+  /** The file's other columns, by header. */
+  attributes: Record<string, string>;
+  outcome: 'added' | 'alreadyMember' | 'duplicate' | 'failed';
+}
+/** An upload's history row, shaped like the platform's (§6). */
+export interface UploadRecord {
+  groupId: string;
+  fileName: string;
+  startedAt: string;
+  completedAt: string;
+  status: 'Completed' | 'CompletedWithErrors' | 'Failed';
+  total: number;
+  added: number;
+  /** Numbers already in the group (not errors: running a file again is safe). */
+  alreadyMembers: number;
+  /** Rows repeating a number of an earlier row. */
+  duplicates: number;
+  failed: number;
+  errors: UploadError[];
+  /** `errors` as CSV text: `row,mobileNumber,reason`. */
+  errorLogCsv: string;
+  members: ImportedMember[];
+}
+
 // ─── Users and bots ─────────────────────────────────────────────────────────────────────────────
 
 export interface Profile {
@@ -765,6 +897,22 @@ export class KaizalaClient {
   botAccessToken(botUserId: string, options?: CallOptions): Promise<AccessTokenResult>;
   addBotToGroup(groupId: string, botUserId: string, options?: CallOptions): Promise<ResultAnswer>;
 
+  // Organisation workflows
+  /**
+   * Adds the members of a CSV file (text or a Blob/File with a header row naming a mobile-number
+   * column) to a group in batches; bad rows go to the error log, repeated numbers are dropped,
+   * numbers already in the group are skipped.
+   */
+  importMembers(groupId: string, csv: string | Blob, options?: ImportMembersOptions): Promise<UploadRecord>;
+  /** Every member as CSV text (`id,mobileNumber,role,isProvisioned`, then any other fields). */
+  exportMembers(groupId: string, options?: CallOptions): Promise<string>;
+  /** Every subscriber of a public group, all pages, as CSV text. */
+  exportSubscribers(groupId: string, options?: CallOptions): Promise<string>;
+  /** The connections held in `storage` (default localStorage), sorted by name. */
+  static connections(storage?: 'local' | 'session' | ListableStorage): Connection[];
+  /** Forgets connection `name` (its tokens for every connector); returns how many entries went. */
+  static removeConnection(name: string, storage?: 'local' | 'session' | ListableStorage): number;
+
   // Anything else
   /** A call through the same token, retry and relocation pipeline; `path` is relative to `{endpointUrl}v1/`. */
   request(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<JsonValue>;
@@ -776,5 +924,8 @@ declare const kaizala: {
   KaizalaClient: typeof KaizalaClient;
   KaizalaError: typeof KaizalaError;
   errorCodes: typeof errorCodes;
+  webhookValidationToken: typeof webhookValidationToken;
+  verifyWebhook: typeof verifyWebhook;
+  parseWebhookEvent: typeof parseWebhookEvent;
 };
 export default kaizala;

@@ -10,8 +10,8 @@ import { ROOT, installedProject } from './helpers.mjs';
 const TSC = path.join(ROOT, 'tests/node_modules/.bin/tsc');
 
 const GOOD = `
-import { KaizalaClient, KaizalaError, errorCodes } from 'kaizala';
-import type { Subscriber, TokenInfo, KaizalaErrorCode, Group, ActionPage, TokenStorage } from 'kaizala';
+import { KaizalaClient, KaizalaError, errorCodes, parseWebhookEvent, verifyWebhook, webhookValidationToken } from 'kaizala';
+import type { Subscriber, TokenInfo, KaizalaErrorCode, Group, ActionPage, TokenStorage, UploadRecord, Connection, WebhookEvent } from 'kaizala';
 
 const mem = new Map<string, string>();
 const storage: TokenStorage = {
@@ -83,6 +83,21 @@ export async function main(): Promise<number> {
     }
   }
   const codes: KaizalaErrorCode[] = errorCodes();
+  const limited = new KaizalaClient({ applicationId: 'app', rateLimit: { calls: 10, windowMs: 1000 } });
+  new KaizalaClient({ applicationId: 'app', rateLimit: false });
+  const record: UploadRecord = await limited.importMembers('g', new Blob(['mobileNumber\\n+911000000001']), {
+    batchSize: 50, onProgress: (p) => console.log(p.done, p.total, p.failed),
+  });
+  const status: 'Completed' | 'CompletedWithErrors' | 'Failed' = record.status;
+  const csv: string = (await client.exportMembers('g')) + (await client.exportSubscribers('g')) + record.errorLogCsv;
+  const held: Connection[] = KaizalaClient.connections('local');
+  const removed: number = KaizalaClient.removeConnection('sales', 'session');
+  const vt: string | null = webhookValidationToken('/hook?validationToken=t');
+  const ok: boolean = verifyWebhook({ 'kz-callback-token': 't' }, 't') && verifyWebhook(new Headers(), 't');
+  const ev: WebhookEvent = parseWebhookEvent('{}');
+  if (ev.eventType === 'TextMessageCreated') n += ev.data.text.length;
+  if (ev.eventType === 'MemberAdded') n += ev.data.member.length;
+  n += status.length + csv.length + held.length + removed + (vt ?? '').length + (ok ? 1 : 0) + ev.eventId.length;
   client.logout();
   return n + kids.length + results.length + codes.length + token.length + role.length + (scopes?.length ?? 0) + (info.signedIn ? 1 : 0) + (raw === null ? 0 : 1);
 }
@@ -99,6 +114,10 @@ const BAD = [
   `void client.createWebhook({ objectId: 'g', objectType: 'Group', eventTypes: ['Nope'], callBackUrl: 'u' });`,
   `void client.uploadMedia('text', { fileName: 'a.png' });`,
   `void client.request('PATCH', 'groups');`,
+  `new KaizalaClient({ applicationId: 'a', rateLimit: 100 });`,
+  `void client.importMembers('g', 42);`,
+  `void (async () => { const r = await client.importMembers('g', 'csv'); const s: 'Done' = r.status; })();`,
+  `void ((e: import('kaizala').WebhookEvent) => e.eventType === 'TextMessageCreated' && e.data.member);`,
   `const c: 'nope' = new KaizalaError('m').code;`,
   `void (async () => { const { groups } = await client.listGroups(); const n: number = groups[0].groupName; })();`,
 ];
