@@ -79,6 +79,11 @@ async function shot(name, fullPage = false) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
+/** Toasts still fading out would cover what a picture is of. */
+function clearToasts() {
+  return page.locator('.toast').evaluateAll((ts) => ts.forEach((t) => t.remove()));
+}
+
 /** localStorage keys that belong to the client (the page's own start with "kaizala-demo:"). */
 function clientKeys() {
   return page.evaluate(() => Object.keys(localStorage).filter((k) => !k.startsWith('kaizala-demo:')));
@@ -280,6 +285,108 @@ describe('demo page', { timeout: 120_000 }, () => {
     await shot('11-members');
   });
 
+  test('members: imports a CSV with bad rows, repeats and a member already in', async () => {
+    await page.getByRole('tab', { name: 'Members' }).click();
+    const people = page.getByRole('list', { name: 'Members' });
+    const count = page.getByText(/^\d+ members?$/);
+    await count.waitFor();
+    const before = Number((await count.innerText()).match(/\d+/)[0]);
+    assert.equal(await people.locator('li.person').count(), before);
+
+    // 200 rows: 191 new numbers, 5 bad rows, 3 repeats (one written another way), Deepa Nair already in.
+    const badLines = [',No number,North', 'not-a-number,Typo,South', '9700001234,No country code,North', '+91abc,Letters,South', '+919700009999,Extra,North,oops'];
+    const rows = [];
+    for (let i = 1; i <= 191; i++) {
+      rows.push(`+91970000${String(i).padStart(4, '0')},Volunteer ${i},${i % 2 ? 'North' : 'South'}`);
+      if (i % 38 === 0) rows.push(badLines[i / 38 - 1]);
+    }
+    rows.splice(60, 0, '+911000000010,Deepa Nair,North');
+    rows.splice(120, 0, '+919700000005,Volunteer 5 again,North', '+91 970 000 0006,Volunteer 6 again,South');
+    rows.push('+919700000007,Volunteer 7 again,North');
+    assert.equal(rows.length, 200);
+    const csv = `mobileNumber,name,team\r\n${rows.join('\r\n')}\r\n`;
+    // Rows as a spreadsheet numbers them: the header is row 1.
+    const badRows = rows.map((line, i) => [i + 2, line]).filter(([, line]) => badLines.includes(line)).map(([n]) => n);
+    assert.equal(badRows.length, 5);
+
+    // Slow two batches down, so the progress can be seen (the calls still go through).
+    const groupId = seed.groups.find((g) => g.groupName === 'Contoso Relief').groupId;
+    const fault = await fetch(`${url}/_emulator/faults`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: `/v1/groups/${groupId}/members`, method: 'PUT', count: 2, delayMs: 700 }),
+    });
+    assert.equal(fault.status, 200);
+
+    await page.getByLabel('CSV file of members').setInputFiles({ name: 'new-volunteers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByText(/new-volunteers\.csv · \d/).waitFor();
+    assert.equal(await page.getByLabel('Numbers per call').inputValue(), '50');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const bar = page.getByRole('progressbar', { name: 'Import progress' });
+    // 9 rows settle on reading (5 bad, 3 repeats, 1 already in), then 50 per call; the second call is slowed.
+    await page.getByText('59 of 200 rows · 5 failed').waitFor();
+    await page.locator('.import-progress').scrollIntoViewIfNeeded();
+    await clearToasts();
+    await shot('16-import-in-progress');
+
+    const summary = page.getByRole('region', { name: 'Import summary' });
+    await summary.waitFor();
+    const text = await summary.innerText();
+    assert.match(text, /Completed with errors/);
+    assert.match(text, /new-volunteers\.csv · 200 rows/);
+    assert.match(text, /Added\s+191\b/i);
+    assert.match(text, /Already members\s+1\b/i);
+    assert.match(text, /Duplicates\s+3\b/i);
+    assert.match(text, /Failed\s+5\b/i);
+    assert.deepEqual(await bar.evaluate((el) => [el.value, el.max]), [200, 200]);
+    await page.getByText('200 of 200 rows · 5 failed').waitFor();
+
+    // The error log: the five bad rows, by their place in the file.
+    const [log] = await Promise.all([
+      page.waitForEvent('download'),
+      summary.getByRole('link', { name: 'Download error log' }).click(),
+    ]);
+    assert.equal(log.suggestedFilename(), 'new-volunteers-errors.csv');
+    const lines = readFileSync(await log.path(), 'utf8').trim().split(/\r?\n/);
+    assert.equal(lines[0], 'row,mobileNumber,reason');
+    assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[0])), badRows);
+    assert.match(lines.find((l) => l.startsWith(`${badRows[2]},`)), /^\d+,9700001234,.*country code/);
+
+    // The list grew by the numbers added.
+    await page.getByText(`${before + 191} members`).waitFor();
+    assert.equal(await people.locator('li.person').count(), before + 191);
+    await people.getByText('+919700000191').waitFor();
+    await summary.scrollIntoViewIfNeeded();
+    await clearToasts();
+    await shot('17-import-summary');
+
+    // Exported: a row per member shown.
+    const [exported] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export members as CSV' }).click(),
+    ]);
+    assert.equal(exported.suggestedFilename(), 'Contoso Relief-members.csv');
+    const out = readFileSync(await exported.path(), 'utf8').trim().split(/\r?\n/);
+    assert.match(out[0], /^id,mobileNumber,role,isProvisioned/);
+    assert.equal(out.length - 1, before + 191);
+    assert.ok(out.some((l) => l.includes(',+919700000100,')), 'an imported number is exported');
+
+    // The sample offered to visitors is a CSV with the documented header.
+    const [sample] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download a sample CSV' }).click(),
+    ]);
+    assert.match(readFileSync(await sample.path(), 'utf8'), /^mobileNumber,name,team\r?\n\+91/);
+
+    // At phone width the import and its summary fit.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the members panel scrolls sideways by ${overflow}px on a phone`);
+    await summary.scrollIntoViewIfNeeded();
+    await clearToasts();
+    await shot('18-phone-import-summary');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   test('subscribers of the public group page with "Show more"', async () => {
     await page.getByRole('button', { name: /^Contoso Updates/ }).click();
     await page.getByRole('tab', { name: 'Subscribers' }).click();
@@ -289,6 +396,17 @@ describe('demo page', { timeout: 120_000 }, () => {
     await page.getByText('40 subscribers shown, more to load.').waitFor();
     assert.equal(await subs.count(), 40);
     await shot('12-subscribers');
+  });
+
+  test('exports the subscribers of the public group', async () => {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export subscribers as CSV' }).click(),
+    ]);
+    assert.equal(file.suggestedFilename(), 'Contoso Updates-subscribers.csv');
+    const lines = readFileSync(await file.path(), 'utf8').trim().split(/\r?\n/);
+    assert.match(lines[0], /mobileNumber/);
+    assert.equal(lines.length - 1, 120);
   });
 
   test('signs out and the client\'s keys leave localStorage', async () => {

@@ -1,6 +1,6 @@
 // The group view: conversation (messages and actions with their responses, tallies and reactions),
 // posting (poll, survey, job, announcement, image), members, subscribers and webhooks.
-import { h, errorText, toast, showError, busy, tabs, when, initials, phones, toDate, icon } from './ui.js';
+import { h, errorText, toast, showError, busy, tabs, when, initials, phones, toDate, icon, num, textUrl, download, fileSafe } from './ui.js';
 import * as emu from './emulator.js';
 
 let seq = 0;
@@ -28,6 +28,7 @@ export class GroupView {
     this.closed = true;
     this.timers.forEach(clearInterval);
     this.timers = [];
+    for (const url of [this.errorLogUrl, this.sampleUrl]) if (url) URL.revokeObjectURL(url);
   }
 
   focus() {
@@ -561,8 +562,9 @@ export class GroupView {
   // ------------------------------------------------------------ members
 
   membersPanel() {
-    this.memberList = h('ul.people', { 'aria-label': 'Members' });
+    this.memberList = h('ul.people.people-long', { 'aria-label': 'Members' });
     this.memberErr = h('p.form-error', { role: 'alert', hidden: true });
+    this.memberCount = h('span.muted.small', { 'aria-live': 'polite' });
     const input = h('input', { id: `${this.uid}-add`, required: true, list: `${this.uid}-people`, placeholder: '+911000000020', inputmode: 'tel' });
     const dl = h('datalist', { id: `${this.uid}-people` },
       (this.seed.users || []).map((u) => h('option', { value: u.mobileNumber }, u.name)));
@@ -579,7 +581,163 @@ export class GroupView {
         }, this.memberErr);
       },
     }, h('label.sr', { for: input.id }, 'Numbers to add (comma-separated)'), input, dl, h('button.btn', { type: 'submit' }, 'Add'));
-    return [h('h2.sr', 'Members'), form, this.memberErr, this.memberList];
+    return [
+      h('h2.sr', 'Members'),
+      h('div.people-bar', form, this.exportButton('members', this.memberErr)),
+      this.memberErr,
+      this.importSection(),
+      h('div.list-head', h('h3', 'People'), this.memberCount),
+      this.memberList,
+    ];
+  }
+
+  /** "Export CSV": the whole list from the client, saved as {group}-{kind}.csv. */
+  exportButton(kind, errEl) {
+    return h('button.btn.btn-small', {
+      type: 'button',
+      'aria-label': `Export ${kind} as CSV`,
+      onclick: (e) => this.call(e.currentTarget, async () => {
+        const csv = kind === 'members' ? await this.client.exportMembers(this.id) : await this.client.exportSubscribers(this.id);
+        const rows = Math.max(0, csv.split(/\r?\n/).filter((l) => l.trim()).length - 1);
+        download(csv, `${fileSafe(this.g.groupName)}-${kind}.csv`);
+        toast(`Exported ${num(rows)} ${kind} to ${fileSafe(this.g.groupName)}-${kind}.csv.`, 'ok');
+      }, errEl),
+    }, icon('download'), 'Export CSV');
+  }
+
+  // ------------------------------------------------------------ member import (CSV)
+
+  importSection() {
+    const u = this.uid;
+    const role = this.g.callerRole;
+    if (role && !/admin/i.test(role)) {
+      return h('p.muted.small.import-note', 'Only the group\'s admins can import members from a CSV file.');
+    }
+    const file = h('input', { id: `${u}-csv`, type: 'file', accept: '.csv,text/csv', name: 'csv' });
+    const chosen = h('span.muted.small.wrap', 'No file chosen yet.');
+    const batch = h('select', { id: `${u}-batch`, name: 'batchSize' },
+      [25, 50, 100, 250, 1000].map((n) => h('option', { value: n, selected: n === 50 }, `${n} numbers`)));
+    const err = h('p.form-error', { role: 'alert', hidden: true });
+    const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Import progress' });
+    const barText = h('span.import-count');
+    const barLabel = h('p.small.import-label');
+    const progress = h('div.import-progress', { hidden: true, 'aria-live': 'polite' }, barLabel, h('div.progress', bar, barText));
+    const summary = h('section.import-summary', { hidden: true, 'aria-label': 'Import summary', tabIndex: -1 });
+    const stop = h('button.btn.btn-small.btn-ghost', { type: 'button', hidden: true, onclick: () => this.importAbort && this.importAbort.abort() }, 'Stop');
+    const go = h('button.btn.btn-primary', { type: 'submit' }, 'Import');
+
+    const pick = () => {
+      const f = file.files[0];
+      chosen.textContent = f ? `${f.name} · ${size(f.size)}` : 'No file chosen yet.';
+      err.hidden = true;
+    };
+    file.addEventListener('change', pick);
+    const zone = h('div.dropzone', {
+      ondragover: (e) => { e.preventDefault(); zone.classList.add('over'); },
+      ondragleave: () => zone.classList.remove('over'),
+      ondrop: (e) => {
+        e.preventDefault();
+        zone.classList.remove('over');
+        if (e.dataTransfer && e.dataTransfer.files.length) {
+          file.files = e.dataTransfer.files;
+          pick();
+        }
+      },
+    },
+    h('span.dropzone-title', icon('upload'), 'Drop a .csv file here, or choose one'),
+    h('label.sr', { for: file.id }, 'CSV file of members'),
+    file, chosen);
+
+    const form = h('form.stack.import-form', {
+      'aria-label': 'Import members from a CSV file',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const f = file.files[0];
+        this.call(go, async () => {
+          if (!f) throw new Error('Choose a .csv file first (or drop one on the box).');
+          if (!/\.csv$/i.test(f.name) && !/csv|text\/plain/.test(f.type)) throw new Error(`${f.name} is not a .csv file.`);
+          const abort = new AbortController();
+          this.importAbort = abort;
+          summary.hidden = true;
+          progress.hidden = false;
+          bar.removeAttribute('value'); // indeterminate while the file is read
+          barText.textContent = '';
+          barLabel.textContent = `Importing ${f.name}…`;
+          stop.hidden = false;
+          file.disabled = true;
+          batch.disabled = true;
+          const t0 = performance.now();
+          try {
+            const record = await this.client.importMembers(this.id, f, {
+              batchSize: Number(batch.value),
+              signal: abort.signal,
+              onProgress: ({ done, total, failed }) => {
+                bar.max = Math.max(total, 1);
+                bar.value = done;
+                barText.textContent = `${num(done)} of ${num(total)} rows · ${num(failed)} failed`;
+              },
+            });
+            barLabel.textContent = `Imported ${record.fileName} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+            this.showImport(summary, record);
+            toast(`${STATUS[record.status]?.text || record.status}: ${num(record.added)} added.`, record.status === 'Failed' ? 'error' : 'ok');
+            await this.loadMembers();
+          } catch (e) {
+            progress.hidden = true;
+            throw e;
+          } finally {
+            this.importAbort = null;
+            stop.hidden = true;
+            file.disabled = false;
+            batch.disabled = false;
+          }
+        }, err);
+      },
+    },
+    zone,
+    h('div.import-row',
+      h('div.field', h('label', { for: batch.id }, 'Numbers per call'), batch),
+      h('div.row', go, stop)),
+    h('p.hint', 'The first row names the columns: one of them mobileNumber (or mobile, phone); name and any others are optional. Numbers need their country code (+91…). Rows that fail go to an error log; numbers already in the group are skipped. ',
+      h('a', { href: (this.sampleUrl ||= textUrl(SAMPLE_CSV)), download: 'sample-members.csv' }, 'Download a sample CSV')),
+    err, progress, summary);
+
+    return h('details.import-box', { open: true },
+      h('summary', h('h3', 'Import members from a CSV file')),
+      form);
+  }
+
+  /** The upload record: status, counts, the first errors and the error log to download. */
+  showImport(box, r) {
+    if (this.errorLogUrl) URL.revokeObjectURL(this.errorLogUrl);
+    this.errorLogUrl = null;
+    const st = STATUS[r.status] || { text: r.status, pill: 'pill-off' };
+    const stat = (label, value, cls = '') => h(`div.stat${cls}`, h('dt', label), h('dd', num(value)));
+    const errors = r.errors || [];
+    let log = null;
+    if (errors.length) {
+      this.errorLogUrl = textUrl(r.errorLogCsv || '');
+      const base = String(r.fileName || 'members.csv').replace(/\.csv$/i, '');
+      log = h('div.import-errors',
+        h('table.errors',
+          h('caption.sr', 'Rows that failed'),
+          h('thead', h('tr', h('th', { scope: 'col' }, 'Row'), h('th', { scope: 'col' }, 'Number'), h('th', { scope: 'col' }, 'Why'))),
+          h('tbody', errors.slice(0, 5).map((x) => h('tr',
+            h('td.num', String(x.row)), h('td.mono.wrap', x.mobileNumber || '—'), h('td', x.reason))))),
+        h('div.row.wrap-row',
+          h('a.btn.btn-small', { href: this.errorLogUrl, download: `${fileSafe(base)}-errors.csv` }, icon('download'), 'Download error log'),
+          errors.length > 5 ? h('span.muted.small', `and ${num(errors.length - 5)} more row${errors.length - 5 === 1 ? '' : 's'} in the log`) : null));
+    }
+    box.replaceChildren(
+      h('div.summary-head',
+        h(`span.pill.${st.pill}`, st.text),
+        h('span.muted.small.wrap', `${r.fileName} · ${num(r.total)} row${r.total === 1 ? '' : 's'}`)),
+      h('dl.stats',
+        stat('Added', r.added, '.stat-ok'),
+        stat('Already members', r.alreadyMembers),
+        stat('Duplicates', r.duplicates),
+        stat('Failed', r.failed, r.failed ? '.stat-bad' : '')),
+      log);
+    box.hidden = false;
   }
 
   async loadMembers() {
@@ -589,6 +747,7 @@ export class GroupView {
       const { members = [] } = await this.client.listMembers(this.id);
       const name = (m) => m.name || (this.seed.users || []).find((u) => u.mobileNumber === m.mobileNumber)?.name || m.mobileNumber;
       members.sort((a, b) => (a.role === b.role ? name(a).localeCompare(name(b)) : a.role === 'Admin' ? -1 : 1));
+      this.memberCount.textContent = `${num(members.length)} member${members.length === 1 ? '' : 's'}`;
       this.memberList.replaceChildren(...members.map((m) => h('li.person',
         h('div.avatar', { 'aria-hidden': 'true' }, initials(name(m))),
         h('div.person-main', h('span.person-name', name(m)), h('span.muted.small.mono', m.mobileNumber)),
@@ -614,7 +773,11 @@ export class GroupView {
     this.subErr = h('p.form-error', { role: 'alert', hidden: true });
     this.subStatus = h('p.muted.small', { 'aria-live': 'polite' });
     this.subMore = h('button.btn', { type: 'button', hidden: true, onclick: (e) => this.call(e.currentTarget, () => this.loadSubscribers(false), this.subErr) }, 'Show more');
-    return [h('h2.sr', 'Subscribers'), this.subStatus, this.subErr, this.subList, h('div.row.center', this.subMore)];
+    return [
+      h('h2.sr', 'Subscribers'),
+      h('div.people-bar', this.subStatus, this.exportButton('subscribers', this.subErr)),
+      this.subErr, this.subList, h('div.row.center', this.subMore),
+    ];
   }
 
   async loadSubscribers(first) {
@@ -755,6 +918,32 @@ export class GroupView {
       this.webhookCount.hidden = false;
     }
   }
+}
+
+const STATUS = {
+  Completed: { text: 'Completed', pill: 'pill-ok' },
+  CompletedWithErrors: { text: 'Completed with errors', pill: 'pill-warn' },
+  Failed: { text: 'Failed', pill: 'pill-bad' },
+};
+
+/** What a visitor can try: new people, one already in the seeded groups, a repeat and a number without its country code. */
+const SAMPLE_CSV = [
+  'mobileNumber,name,team',
+  '+919800000101,Aarav Mehta,North',
+  '+919800000102,Ishita Sen,North',
+  '+919800000103,Kabir Das,North',
+  '+919800000104,Meera Iyer,South',
+  '+919800000105,Rohan Gupta,South',
+  '+919800000106,Sana Qureshi,South',
+  '+919800000107,Tara Joshi,Logistics',
+  '+919800000108,Vikram Singh,Logistics',
+  '+911000000010,Deepa Nair,North',
+  '+919800000103,Kabir Das,North',
+  '9800000109,Zoya Ali,South',
+].join('\r\n') + '\r\n';
+
+function size(bytes) {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
 function eventKey(name, ev) {

@@ -162,6 +162,8 @@ export function phones(text) {
 
 const ICONS = {
   like: 'M12 20.5s-7.5-4.4-7.5-10A4.5 4.5 0 0 1 12 7.4a4.5 4.5 0 0 1 7.5 3.1c0 5.6-7.5 10-7.5 10z',
+  download: 'M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19.5h14',
+  upload: 'M12 15V4M7.5 8.5 12 4l4.5 4.5M5 19.5h14',
   comment: 'M4.5 5.5h15a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1H10l-4.5 3.5v-3.5h-1a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1z',
 };
 /** A small decorative line icon (aria-hidden). */
@@ -175,4 +177,29 @@ export function icon(name) {
   path.setAttribute('d', ICONS[name]);
   svg.append(path);
   return svg;
+}
+
+/** A number for display, grouped the reader's way ("1,000"). */
+export function num(n) {
+  return Number(n || 0).toLocaleString();
+}
+
+/** An object URL for a text file; revoke it when it is no longer offered. */
+export function textUrl(text, type = 'text/csv') {
+  return URL.createObjectURL(new Blob([text], { type: `${type};charset=utf-8` }));
+}
+
+/** Saves text as a file (what a download link does, for text fetched on demand). */
+export function download(text, fileName, type = 'text/csv') {
+  const url = textUrl(text, type);
+  const a = h('a', { href: url, download: fileName, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A name fit for a file: no path separators or characters file systems refuse. */
+export function fileSafe(name) {
+  return String(name || 'export').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '-').trim() || 'export';
 }
