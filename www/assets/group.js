@@ -682,7 +682,14 @@ export class GroupView {
             toast(`${STATUS[record.status]?.text || record.status}: ${num(record.added)} added.`, record.status === 'Failed' ? 'error' : 'ok');
             await this.loadMembers();
           } catch (e) {
+            // Batches sent before a stop or a failure stay in the group: the list shows them.
+            if (e && e.code === 'aborted') {
+              barLabel.textContent = `Stopped at ${barText.textContent || 'the start'}; the numbers sent before stay in the group.`;
+              this.loadMembers();
+              return;
+            }
             progress.hidden = true;
+            this.loadMembers();
             throw e;
           } finally {
             this.importAbort = null;
