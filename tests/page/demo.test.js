@@ -409,6 +409,91 @@ describe('demo page', { timeout: 120_000 }, () => {
     assert.equal(lines.length - 1, 120);
   });
 
+  test('holds a second connection, switches between the two, removes one', async () => {
+    const info = page.locator('#token-info');
+    const conns = page.getByRole('list', { name: /^Connections/ });
+    const connKeys = (name) => page.evaluate((n) => Object.keys(localStorage).filter((k) => k.startsWith('kaizala:') && k.endsWith(`:${n}`)), name);
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    assert.match(await info.innerText(), /Connection\s+default\b/i);
+
+    // A second connection beside the PIN one: the connector's group token, named "connector".
+    await page.getByRole('button', { name: 'Add a connection' }).click();
+    await page.getByRole('heading', { name: 'Add a connection' }).waitFor();
+    assert.equal(await page.getByLabel('Connection name').inputValue(), 'connection-2');
+    // A name already held is refused, readably.
+    await page.getByLabel('Connection name').fill('default');
+    await page.getByRole('tab', { name: 'Refresh token' }).click();
+    await page.getByLabel(/Group token/).check();
+    await page.getByRole('button', { name: 'Sign in with the refresh token' }).click();
+    await page.locator('#signin-error', { hasText: /already held/ }).waitFor();
+    await page.getByLabel('Connection name').fill('connector');
+    await page.getByRole('button', { name: 'Sign in with the refresh token' }).click();
+    await page.locator('#app').waitFor();
+    await page.locator('#me-conn', { hasText: 'connector' }).waitFor();
+    await info.getByText('connector', { exact: true }).waitFor();
+    assert.match(await info.innerText(), new RegExp(`Endpoint URL\\s+${url.replace(/[.]/g, '\\.')}/inc-\\d+/`, 'i'));
+    await page.getByText('Connections (2)').waitFor();
+    const current = conns.locator('li[aria-current=true]');
+    assert.match(await current.innerText(), /^connector\b[\s\S]*Current/);
+    assert.ok((await connKeys('default')).length > 0, 'the PIN connection is still held');
+    const other = conns.locator('li', { hasText: 'default' });
+    assert.match(await other.innerText(), /Asha Rao/);
+    assert.match(await other.innerText(), /inc-\d+\//);
+    await conns.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await clearToasts();
+    await shot('19-connections');
+    // On a phone the panel folds away under the groups, and opens to the same list.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('#token-panel').evaluate((d) => { d.open = true; });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the connections scroll sideways by ${overflow}px on a phone`);
+    await conns.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await shot('19-phone-connections');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Switch to the PIN one, and it stays current across a reload.
+    await page.getByRole('button', { name: 'Switch to default' }).click();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    assert.match(await info.innerText(), /Connection\s+default\b/i);
+    await page.reload();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    assert.equal(await page.locator('#me-conn').innerText(), 'default');
+    // …and back.
+    await page.getByRole('button', { name: 'Switch to connector' }).click();
+    await page.locator('#me-conn', { hasText: 'connector' }).waitFor();
+    await info.getByText('connector', { exact: true }).waitFor();
+    await page.reload();
+    await page.locator('#app').waitFor();
+    assert.equal(await page.locator('#me-conn').innerText(), 'connector');
+    await page.getByRole('button', { name: 'Switch to default' }).click();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+
+    // Remove the connector's one: its tokens go, the current one stays.
+    await page.getByRole('button', { name: 'Remove connector' }).click();
+    await page.getByText('Connections (1)').waitFor();
+    assert.deepEqual(await connKeys('connector'), []);
+    assert.ok((await connKeys('default')).length > 0);
+
+    // Signing out leaves the other connections: add one, sign out of it, continue with "default".
+    await page.getByRole('button', { name: 'Add a connection' }).click();
+    await page.getByLabel('Connection name').fill('user-token');
+    await page.getByRole('tab', { name: 'Refresh token' }).click();
+    await page.getByLabel(/User token/).check();
+    await page.getByRole('button', { name: 'Sign in with the refresh token' }).click();
+    await page.locator('#me-conn', { hasText: 'user-token' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signin').waitFor();
+    assert.deepEqual(await connKeys('user-token'), []);
+    assert.ok((await connKeys('default')).length > 0, 'signing out keeps the other connections');
+    assert.equal(await page.getByLabel('Connection name').inputValue(), 'connection-2');
+    await page.getByRole('list', { name: 'Saved connections' }).getByText('Asha Rao').waitFor();
+    await clearToasts();
+    await shot('20-saved-connections');
+    await page.getByRole('button', { name: 'Continue with default' }).click();
+    await page.locator('#me-name', { hasText: 'Asha Rao' }).waitFor();
+    await page.getByText('Connections (1)').waitFor();
+  });
+
   test('signs out and the client\'s keys leave localStorage', async () => {
     assert.ok((await clientKeys()).length > 0);
     await page.getByRole('button', { name: 'Sign out' }).click();
