@@ -85,6 +85,14 @@ function wrap(raw) {
   }
   Object.defineProperty(KaizalaClient, 'name', { value: 'KaizalaClient' });
 
+  // Every promise-returning method (listGroups, sendMessage, …) goes through the binding's one
+  // entry point, `__call(index, args)`, in the order `__methods()` lists them. Defined like class
+  // methods: not enumerable, named after the method.
+  raw.__methods().split(',').forEach((name, index) => {
+    const method = { [name](...args) { return this.__call(index, args); } }[name];
+    Object.defineProperty(KaizalaClient.prototype, name, { value: method, writable: true, configurable: true });
+  });
+
   // Everything else the binding exports, as it is; the two classes above take their names' places.
   const api = {};
   for (const [name, value] of Object.entries(raw)) {

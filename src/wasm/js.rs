@@ -70,20 +70,74 @@ pub fn is_nullish(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
-/// A JSON value as a plain JS object (objects, not `Map`s).
+/// A JSON value as a plain JS object (objects, not `Map`s): serialised by serde_json and parsed by
+/// `JSON.parse`, one crossing of the boundary whatever the size.
 pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
         .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
 /// refused naming `field`.
 pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
+    to_value(v).ok_or_else(|| Error::invalid(op, field, "must be plain data (JSON-like)"))
+}
+
+/// Plain data as JSON: `undefined`/`null` (also as object values and array items) → `null`,
+/// booleans, numbers (safe integers as integers, non-finite → `null`), BigInts within 64 bits,
+/// strings, arrays, plain objects and `Map`s with string keys. Anything else (a function, a
+/// symbol, a `Set` or another iterable, bytes) → `None`.
+fn to_value(v: &JsValue) -> Option<Value> {
     if is_nullish(v) {
-        return Ok(Value::Null);
+        return Some(Value::Null);
     }
-    serde_wasm_bindgen::from_value(v.clone())
-        .map_err(|_| Error::invalid(op, field, "must be plain data (JSON-like)"))
+    if let Some(b) = v.as_bool() {
+        return Some(Value::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        if js_sys::Number::is_safe_integer(v) {
+            return Some(Value::from(n as i64));
+        }
+        return Some(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number));
+    }
+    if let Some(s) = v.as_string() {
+        return Some(Value::String(s));
+    }
+    if v.is_bigint() {
+        return match i64::try_from(v.clone()) {
+            Ok(i) => Some(Value::from(i)),
+            Err(b) => u64::try_from(b).ok().map(Value::from),
+        };
+    }
+    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
+        return a
+            .iter()
+            .map(|x| to_value(&x))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
+    }
+    if !v.is_object()
+        || v.is_instance_of::<js_sys::Uint8Array>()
+        || v.is_instance_of::<js_sys::ArrayBuffer>()
+    {
+        return None;
+    }
+    let entries = if v.is_instance_of::<js_sys::Map>() {
+        js_sys::Array::from(v)
+    } else if Reflect::has(v, &js_sys::Symbol::iterator()) == Ok(true) {
+        return None;
+    } else {
+        Object::entries(v.unchecked_ref())
+    };
+    let mut m = serde_json::Map::new();
+    for e in entries.iter() {
+        let e: js_sys::Array = e.unchecked_into();
+        let k = e.get(0).as_string()?;
+        m.insert(k, to_value(&e.get(1))?);
+    }
+    Some(Value::Object(m))
 }
 
 /// An options object as JSON without its `signal` (an `AbortSignal` is not data).
