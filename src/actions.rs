@@ -109,9 +109,10 @@ fn strings(o: &Opts, key: &str) -> Result<(), Error> {
 /// `{latitude, longitude, name?}` with coordinates in range.
 fn location(o: &Opts, key: &str) -> Result<(), Error> {
     if let Some(p) = o.opt_object(key)? {
-        for (k, max) in [("latitude", 90.0), ("longitude", 180.0)] {
+        for (k, max) in [("latitude", 90u8), ("longitude", 180)] {
+            let max_f = f64::from(max);
             match p.opt_num(k)? {
-                Some(v) if (-max..=max).contains(&v) => {}
+                Some(v) if (-max_f..=max_f).contains(&v) => {}
                 Some(_) => return Err(p.err(k, &format!("must be between -{max} and {max}"))),
                 None => return Err(p.err(k, "is required")),
             }

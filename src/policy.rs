@@ -147,6 +147,17 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
+/// `secs(ms)` as text, exactly as `f64`'s `Display` writes it (`1.5`, `2`, `0.25`), without
+/// linking the float formatter into the wasm.
+fn secs_text(ms: u64) -> String {
+    let (whole, milli) = (ms / 1000, ms % 1000);
+    if milli == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{milli:03}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
 /// Full-jitter exponential back-off for the `n`-th retry: uniform in `[0, min(cap, base·2^n))`.
 pub fn backoff_ms(n: u32, jitter: f64) -> u64 {
     let ceiling = BACKOFF_BASE_MS
@@ -346,7 +357,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
                 };
                 let e = from_http(&a.operation, status, body);
                 return Decision::Fail(Error {
-                    message: format!("{} ({why}); retry after {} s", e.message, secs(ms)),
+                    message: format!("{} ({why}); retry after {} s", e.message, secs_text(ms)),
                     retry_after: Some(secs(ms)),
                     ..e
                 });
@@ -364,6 +375,29 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secs_text_matches_float_display() {
+        for ms in [
+            0u64,
+            1,
+            5,
+            10,
+            100,
+            120,
+            999,
+            1000,
+            1001,
+            1500,
+            2000,
+            2500,
+            59_999,
+            60_000,
+            123_456_789,
+        ] {
+            assert_eq!(super::secs_text(ms), super::secs(ms).to_string(), "{ms}");
+        }
+    }
+
     use super::*;
     use crate::request::{Method, RequestSpec};
 

@@ -73,8 +73,49 @@ pub fn from_storage(s: &str, application_id: &str, connection: &str) -> Option<T
     if v.get("v").and_then(Value::as_u64) != Some(STORAGE_VERSION) {
         return None;
     }
-    let t: Tokens = serde_json::from_value(v).ok()?;
+    let t = tokens_from_value(&v)?;
     (t.application_id == application_id && t.connection == connection).then_some(t)
+}
+
+/// What `serde_json::from_value::<Tokens>` accepts, read by hand (the derived deserializer links
+/// serde's error formatting, floats included, into the wasm): the two names required; the
+/// optional fields absent or `null`; `scopes` and `updatedAt` absent or of their type; a wrong
+/// type anywhere refuses the whole entry; unknown fields are ignored.
+fn tokens_from_value(v: &Value) -> Option<Tokens> {
+    let m = v.as_object()?;
+    let string = |k: &str| m.get(k)?.as_str().map(str::to_string);
+    let opt_string = |k: &str| match m.get(k) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    };
+    let opt_i64 = |k: &str| match m.get(k) {
+        None | Some(Value::Null) => Some(None),
+        Some(x) => x.as_i64().map(Some),
+    };
+    let scopes = match m.get("scopes") {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()?,
+        Some(_) => return None,
+    };
+    let updated_at = match m.get("updatedAt") {
+        None => 0,
+        Some(x) => x.as_i64()?,
+    };
+    Some(Tokens {
+        application_id: string("applicationId")?,
+        connection: string("connection")?,
+        refresh_token: opt_string("refreshToken")?,
+        refresh_token_expiry: opt_i64("refreshTokenExpiry")?,
+        access_token: opt_string("accessToken")?,
+        access_token_expiry: opt_i64("accessTokenExpiry")?,
+        endpoint_url: opt_string("endpointUrl")?,
+        scopes,
+        updated_at,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -339,6 +380,33 @@ pub fn token_info(t: &Tokens, now_ms: i64) -> TokenInfo {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reading_stored_tokens_by_hand_matches_serde() {
+        let base = r#""applicationId":"a","connection":"c""#;
+        let cases = [
+            format!("{{{base}}}"),
+            format!(
+                r#"{{{base},"refreshToken":"r","refreshTokenExpiry":5,"accessToken":null,"accessTokenExpiry":-3,"endpointUrl":"https://x/","scopes":["a","b"],"updatedAt":7,"other":1}}"#
+            ),
+            format!(r#"{{{base},"scopes":null}}"#),
+            format!(r#"{{{base},"scopes":[1]}}"#),
+            format!(r#"{{{base},"updatedAt":null}}"#),
+            format!(r#"{{{base},"updatedAt":1.5}}"#),
+            format!(r#"{{{base},"accessTokenExpiry":1.0}}"#),
+            format!(r#"{{{base},"accessTokenExpiry":18446744073709551615}}"#),
+            format!(r#"{{{base},"refreshToken":3}}"#),
+            format!(r#"{{{base},"endpointUrl":true}}"#),
+            r#"{"applicationId":"a"}"#.to_string(),
+            r#"{"applicationId":1,"connection":"c"}"#.to_string(),
+            "[]".to_string(),
+        ];
+        for c in cases {
+            let v: Value = serde_json::from_str(&c).unwrap_or_default();
+            let by_serde = serde_json::from_value::<Tokens>(v.clone()).ok();
+            assert_eq!(super::tokens_from_value(&v), by_serde, "{c}");
+        }
+    }
+
     use super::*;
     use serde_json::json;
 
