@@ -13,7 +13,8 @@
 //! builder that reads the arguments (`c.str`, `c.opts`, `c.signal`) and returns `c.send(signal,
 //! spec)` — then declare it in `pkg-template/kaizala.d.ts`. Nothing else: no `#[wasm_bindgen]`
 //! attribute (each export costs size in the wasm and in both JS builds). Methods that answer
-//! synchronously (`tokenInfo`, `authorizeUrl`, …) stay plain `#[wasm_bindgen]` methods below.
+//! synchronously (`tokenInfo`, `authorizeUrl`, …) and the multi-request workflows of
+//! `workflows.rs` (`importMembers`, …) stay plain `#[wasm_bindgen]` methods.
 
 mod js;
 mod methods;

@@ -4,13 +4,12 @@ use super::js::{call_method, error_from_js, error_to_js, from_js, get, global, n
 use super::store::Store;
 use crate::error::{Error, ErrorCode};
 use crate::policy::{decide, Attempt, Decision, Facts};
-use crate::request::{form_encode, url, Base, Body, Method, RequestSpec};
+use crate::request::{form_encode, url, Base, Body, RequestSpec};
 use crate::throttling::{Limiter, RateLimit};
 use crate::tokens::{
     apply_access_token, apply_relocation, clear, from_storage, to_storage, token_info, token_state,
     TokenState, Tokens, DEFAULT_SKEW_MS,
 };
-use gloo_net::http::RequestBuilder;
 use js_sys::{Function, Promise};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
@@ -18,7 +17,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortSignal, FormData, RequestRedirect};
+use web_sys::{AbortSignal, FormData, Headers, RequestInit, RequestRedirect};
 
 /// A connector's call queue.
 pub type SharedLimiter = Rc<RefCell<Limiter>>;
@@ -182,19 +181,23 @@ struct AttemptSignal {
     user: Option<AbortSignal>,
 }
 
+thread_local! {
+    /// What an attempt's controller aborts with (see [`AttemptSignal::new`]).
+    static ABORT_REASON: JsValue = {
+        let e = js_sys::Error::new("the call was aborted");
+        e.set_name("AbortError");
+        e.into()
+    };
+}
+
 impl AttemptSignal {
     fn new(ms: u32, user: Option<&AbortSignal>) -> Option<AttemptSignal> {
         let ctl = web_sys::AbortController::new().ok()?;
         // A fixed reason: the listener's event must not become it, and fetch then rejects with a
-        // real `Error` (gloo-net cannot take anything else).
-        let reason = js_sys::Error::new("the call was aborted");
-        reason.set_name("AbortError");
-        let abort = call_method(
-            &get(&ctl, "abort"),
-            "bind",
-            &[ctl.clone().into(), reason.into()],
-        )
-        .ok()?;
+        // real `Error` (gloo-net cannot take anything else). One for every attempt: creating an
+        // `Error` captures a stack, the dearest step of a call.
+        let reason = ABORT_REASON.with(JsValue::clone);
+        let abort = call_method(&get(&ctl, "abort"), "bind", &[ctl.clone().into(), reason]).ok()?;
         let timer = call_method(&global(), "setTimeout", &[abort.clone(), JsValue::from(ms)])
             .unwrap_or(JsValue::UNDEFINED);
         if let Some(u) = user {
@@ -231,15 +234,6 @@ impl Drop for AttemptSignal {
                 &[JsValue::from_str("abort"), self.abort.clone()],
             );
         }
-    }
-}
-
-fn method_of(m: Method) -> gloo_net::http::Method {
-    match m {
-        Method::Get => gloo_net::http::Method::GET,
-        Method::Post => gloo_net::http::Method::POST,
-        Method::Put => gloo_net::http::Method::PUT,
-        Method::Delete => gloo_net::http::Method::DELETE,
     }
 }
 
@@ -610,36 +604,54 @@ impl Inner {
                 Facts::NetworkError
             }
         };
-        let mut b = RequestBuilder::new(u)
-            .method(method_of(spec.method))
-            .redirect(RequestRedirect::Follow)
-            .abort_signal(combined.as_ref());
-        for (k, v) in &spec.headers {
-            b = b.header(k, v);
-        }
-        if let Some(t) = token {
-            b = b.header("accessToken", t);
-        }
-        let built = match (&spec.body, form) {
-            (Body::Json(v), _) => b
-                .header("Content-Type", "application/json")
-                .body(v.to_string()),
-            (Body::Form(fields), _) => b
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(form_encode(fields)),
-            (Body::Multipart { .. }, Some(f)) => b.body(JsValue::from(f.clone())),
-            (Body::Multipart { .. }, None) => {
-                return Err(Error::invalid(op, "data", "is required"));
-            }
-            (Body::None, _) => b.build(),
-        };
-        let req = built.map_err(|e| {
+        // The `Request` is built here, once, and handed to gloo-net to send: gloo-net's own
+        // builder makes two more `Request`s and a `URL` to merge query parameters we never give it.
+        let fail = |e: JsValue| {
+            let what = format!(
+                "{}: {}",
+                get(&e, "name").as_string().unwrap_or_default(),
+                get(&e, "message").as_string().unwrap_or_default()
+            );
             Error::new(
                 ErrorCode::InvalidInput,
                 op,
-                format!("the request could not be built: {e}"),
+                format!("the request could not be built: {what}"),
             )
-        })?;
+        };
+        let init = RequestInit::new();
+        init.set_method(spec.method.as_str());
+        init.set_redirect(RequestRedirect::Follow);
+        init.set_signal(combined.as_ref());
+        let headers = Headers::new().map_err(fail)?;
+        for (k, v) in &spec.headers {
+            headers.set(k, v).map_err(fail)?;
+        }
+        if let Some(t) = token {
+            headers.set("accessToken", t).map_err(fail)?;
+        }
+        match (&spec.body, form) {
+            (Body::Json(v), _) => {
+                headers
+                    .set("Content-Type", "application/json")
+                    .map_err(fail)?;
+                init.set_body(&JsValue::from_str(&v.to_string()));
+            }
+            (Body::Form(fields), _) => {
+                headers
+                    .set("Content-Type", "application/x-www-form-urlencoded")
+                    .map_err(fail)?;
+                init.set_body(&JsValue::from_str(&form_encode(fields)));
+            }
+            (Body::Multipart { .. }, Some(f)) => init.set_body(f),
+            (Body::Multipart { .. }, None) => {
+                return Err(Error::invalid(op, "data", "is required"));
+            }
+            (Body::None, _) => {}
+        }
+        init.set_headers(&headers);
+        let req = gloo_net::http::Request::from(
+            web_sys::Request::new_with_str_and_init(u, &init).map_err(fail)?,
+        );
         let resp = match req.send().await {
             Ok(r) => r,
             Err(_) => return Ok((classify(), None)),
