@@ -292,6 +292,10 @@ describe('demo page', { timeout: 120_000 }, () => {
     await count.waitFor();
     const before = Number((await count.innerText()).match(/\d+/)[0]);
     assert.equal(await people.locator('li.person').count(), before);
+    const treeCount = page.locator('.tree-item[aria-current="true"] .tree-meta > span:last-child');
+    const headCount = page.locator('.group-meta').getByText(/^\d+ people$/);
+    const treeBefore = Number(await treeCount.innerText());
+    assert.equal(await headCount.innerText(), `${treeBefore} people`);
 
     // 200 rows: 191 new numbers, 5 bad rows, 3 repeats (one written another way), Deepa Nair already in.
     const badLines = [',No number,North', 'not-a-number,Typo,South', '9700001234,No country code,North', '+91abc,Letters,South', '+919700009999,Extra,North,oops'];
@@ -355,6 +359,9 @@ describe('demo page', { timeout: 120_000 }, () => {
     await page.getByText(`${before + 191} members`).waitFor();
     assert.equal(await people.locator('li.person').count(), before + 191);
     await people.getByText('+919700000191').waitFor();
+    // The head counts (the tree's and the group's) follow.
+    await headCount.filter({ hasText: `${treeBefore + 191} people` }).waitFor();
+    assert.equal(await treeCount.innerText(), String(treeBefore + 191));
     await summary.scrollIntoViewIfNeeded();
     await clearToasts();
     await shot('17-import-summary');

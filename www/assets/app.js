@@ -566,6 +566,27 @@ async function loadGroups() {
   }
 }
 
+/** After members changed: the group's head count again, in the tree and the group's header. */
+async function refreshCount(groupId) {
+  let g;
+  try {
+    [g] = (await client.getGroup(groupId)).groups || [];
+  } catch {
+    return; // the counts stay as they were; the member list shows its own error
+  }
+  const n = g && (g.userCount ?? g.currentLevelUserCount);
+  if (n === undefined || n === null) return;
+  for (const b of document.querySelectorAll('.tree-item')) {
+    if (b.dataset.groupId !== groupId) continue;
+    const count = b.querySelector('.tree-meta > span:last-child');
+    if (count) {
+      count.textContent = String(n);
+      count.setAttribute('aria-label', `${n} people`);
+    }
+  }
+  if (groupView && groupView.id === groupId) groupView.setPeople(n);
+}
+
 function flatten(groups) {
   return groups.flatMap((g) => [g, ...flatten(g.subGroups || [])]);
 }
@@ -592,7 +613,10 @@ function openGroup(g, focus) {
   }
   page.set('group', g.groupId);
   if (groupView) groupView.close();
-  groupView = new GroupView({ client, group: g, me: () => me, seed, onAuthError: signedOutBy });
+  groupView = new GroupView({
+    client, group: g, me: () => me, seed, onAuthError: signedOutBy,
+    onMembersChanged: () => refreshCount(g.groupId),
+  });
   $('#group').replaceChildren(groupView.el);
   groupView.load();
   if (focus) groupView.focus();

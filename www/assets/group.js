@@ -8,8 +8,9 @@ const EVENT_TYPES = ['TextMessageCreated', 'AttachmentCreated', 'Announcement', 
   'SurveyCreated', 'SurveyResponse', 'JobCreated', 'JobResponse', 'MemberAdded', 'MemberRemoved', 'GroupAdded', 'GroupRemoved'];
 
 export class GroupView {
-  constructor({ client, group, me, seed, onAuthError }) {
+  constructor({ client, group, me, seed, onAuthError, onMembersChanged }) {
     this.client = client;
+    this.onMembersChanged = onMembersChanged;
     this.g = group;
     this.id = group.groupId;
     this.me = me;
@@ -78,7 +79,7 @@ export class GroupView {
             this.isPublic ? h('span.tag.tag-public', 'Public group') : h('span.tag', 'Group'),
             g.isMappedToTenant ? h('span.tag', 'Organisation') : null,
             g.callerRole ? h('span.tag', `You: ${g.callerRole}`) : null,
-            h('span', `${g.userCount ?? g.currentLevelUserCount ?? '?'} people`),
+            (this.peopleCount = h('span', `${g.userCount ?? g.currentLevelUserCount ?? '?'} people`)),
             g.welcomeMessage ? h('span.welcome', `“${g.welcomeMessage}”`) : null))),
       tablist,
       panel('chat', this.chatPanel()),
@@ -747,7 +748,14 @@ export class GroupView {
     box.hidden = false;
   }
 
+  /** The group's head count (the whole hierarchy), after members changed. */
+  setPeople(n) {
+    this.peopleCount.textContent = `${n} people`;
+  }
+
   async loadMembers() {
+    // A reload follows a change (add, remove, import): the counts elsewhere follow it too.
+    if (this.membersLoaded) this.onMembersChanged?.();
     this.membersLoaded = true;
     this.memberList.replaceChildren(h('li.muted', 'Loading…'));
     await this.call(null, async () => {
