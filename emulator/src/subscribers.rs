@@ -67,6 +67,46 @@ fn outcome(flag: &str, ok: bool, reason: Option<&str>) -> Value {
     Value::Object(o)
 }
 
+/// The shared shape of add and remove: scope, a public group the caller administers, the
+/// `subscribers` list, and one verdict per distinct entry under `flag` (`isAdded` / `isRemoved`):
+/// a malformed number is refused by itself, a well-formed one goes to `apply`.
+async fn change(
+    state: &AppState,
+    caller: &Caller,
+    p: &HashMap<String, String>,
+    body: &Value,
+    scope: &str,
+    flag: &str,
+    mut apply: impl FnMut(&mut World, &str, &str) -> Value,
+) -> ApiResult<Json<Value>> {
+    caller.need(scope)?;
+    let gid = param(p, "groupId");
+    {
+        let w = state.world();
+        public_admin(&w, caller, &gid)?;
+    }
+    let list = subscriber_list(body)?;
+    let mut w = state.world();
+    public_admin(&w, caller, &gid)?;
+    let mut result = Map::new();
+    for item in &list {
+        let key = key_of(item);
+        if result.contains_key(&key) {
+            continue;
+        }
+        let verdict = match item.as_str().filter(|s| is_e164(s)) {
+            None => outcome(
+                flag,
+                false,
+                Some("not an E.164 phone number (e.g. +911099999999)"),
+            ),
+            Some(mobile) => apply(&mut w, &gid, mobile),
+        };
+        result.insert(key, verdict);
+    }
+    Ok(Json(json!({ "result": result })))
+}
+
 /// `PUT /groups/{groupId}/subscribers/add` {subscribers: [phone]} →
 /// `{result: {"+91…": {isAdded: true}}}`.
 ///
@@ -79,44 +119,29 @@ async fn add(
     Path(p): Path<HashMap<String, String>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
-    caller.need("groupmember.write")?;
-    let gid = param(&p, "groupId");
-    {
-        let w = state.world();
-        public_admin(&w, &caller, &gid)?;
-    }
-    let list = subscriber_list(&body)?;
-    let mut w = state.world();
-    public_admin(&w, &caller, &gid)?;
-    let mut result = Map::new();
-    for item in &list {
-        let key = key_of(item);
-        if result.contains_key(&key) {
-            continue;
-        }
-        let verdict = match item.as_str().filter(|s| is_e164(s)) {
-            None => outcome(
-                "isAdded",
-                false,
-                Some("not an E.164 phone number (e.g. +911099999999)"),
-            ),
-            Some(mobile) => {
-                let uid = w.ensure_user(mobile, OrgRole::External);
-                match w.groups.get_mut(&gid) {
-                    Some(g) if g.subscribers.contains(&uid) => {
-                        outcome("isAdded", false, Some("already a subscriber of this group"))
-                    }
-                    Some(g) => {
-                        g.subscribers.push(uid);
-                        outcome("isAdded", true, None)
-                    }
-                    None => outcome("isAdded", false, Some("the group no longer exists")),
+    let scope = "groupmember.write";
+    change(
+        &state,
+        &caller,
+        &p,
+        &body,
+        scope,
+        "isAdded",
+        |w, gid, mobile| {
+            let uid = w.ensure_user(mobile, OrgRole::External);
+            match w.groups.get_mut(gid) {
+                Some(g) if g.subscribers.contains(&uid) => {
+                    outcome("isAdded", false, Some("already a subscriber of this group"))
                 }
+                Some(g) => {
+                    g.subscribers.push(uid);
+                    outcome("isAdded", true, None)
+                }
+                None => outcome("isAdded", false, Some("the group no longer exists")),
             }
-        };
-        result.insert(key, verdict);
-    }
-    Ok(Json(json!({ "result": result })))
+        },
+    )
+    .await
 }
 
 /// `PUT /groups/{groupId}/subscribers/remove` {subscribers: [phone]} →
@@ -127,41 +152,26 @@ async fn remove(
     Path(p): Path<HashMap<String, String>>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
-    caller.need("groupmember.remove")?;
-    let gid = param(&p, "groupId");
-    {
-        let w = state.world();
-        public_admin(&w, &caller, &gid)?;
-    }
-    let list = subscriber_list(&body)?;
-    let mut w = state.world();
-    public_admin(&w, &caller, &gid)?;
-    let mut result = Map::new();
-    for item in &list {
-        let key = key_of(item);
-        if result.contains_key(&key) {
-            continue;
-        }
-        let verdict = match item.as_str().filter(|s| is_e164(s)) {
-            None => outcome(
-                "isRemoved",
-                false,
-                Some("not an E.164 phone number (e.g. +911099999999)"),
-            ),
-            Some(mobile) => {
-                let uid = w.user_id_by_mobile(mobile);
-                match (uid, w.groups.get_mut(&gid)) {
-                    (Some(uid), Some(g)) if g.subscribers.contains(&uid) => {
-                        g.subscribers.retain(|s| *s != uid);
-                        outcome("isRemoved", true, None)
-                    }
-                    _ => outcome("isRemoved", false, Some("not a subscriber of this group")),
+    let scope = "groupmember.remove";
+    change(
+        &state,
+        &caller,
+        &p,
+        &body,
+        scope,
+        "isRemoved",
+        |w, gid, mobile| {
+            let uid = w.user_id_by_mobile(mobile);
+            match (uid, w.groups.get_mut(gid)) {
+                (Some(uid), Some(g)) if g.subscribers.contains(&uid) => {
+                    g.subscribers.retain(|s| *s != uid);
+                    outcome("isRemoved", true, None)
                 }
+                _ => outcome("isRemoved", false, Some("not a subscriber of this group")),
             }
-        };
-        result.insert(key, verdict);
-    }
-    Ok(Json(json!({ "result": result })))
+        },
+    )
+    .await
 }
 
 /// The opaque paging cursor: base64url of `o:<index of the next subscriber>`.
