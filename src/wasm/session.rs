@@ -19,6 +19,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, FormData, Headers, RequestInit, RequestRedirect};
 
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch(url, init)`: one `Request`, made by fetch itself. (gloo-net's `send` takes a
+    /// `Request` it has built, which fetch then copies: in Node that second `Request`, and the
+    /// second signal that follows ours, cost as much as the rest of the binding.)
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &JsValue, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
 /// A connector's call queue.
 pub type SharedLimiter = Rc<RefCell<Limiter>>;
 
@@ -197,9 +210,12 @@ impl AttemptSignal {
         // real `Error` (gloo-net cannot take anything else). One for every attempt: creating an
         // `Error` captures a stack, the dearest step of a call.
         let reason = ABORT_REASON.with(JsValue::clone);
-        let abort = call_method(&get(&ctl, "abort"), "bind", &[ctl.clone().into(), reason]).ok()?;
-        let timer = call_method(&global(), "setTimeout", &[abort.clone(), JsValue::from(ms)])
-            .unwrap_or(JsValue::UNDEFINED);
+        let abort: JsValue = get(&ctl, "abort")
+            .dyn_into::<Function>()
+            .ok()?
+            .bind1(&ctl, &reason)
+            .into();
+        let timer = set_timeout(&abort, ms);
         if let Some(u) = user {
             let _ = call_method(
                 u,
@@ -226,7 +242,7 @@ impl AttemptSignal {
 
 impl Drop for AttemptSignal {
     fn drop(&mut self) {
-        let _ = call_method(&global(), "clearTimeout", std::slice::from_ref(&self.timer));
+        clear_timeout(&self.timer);
         if let Some(u) = &self.user {
             let _ = call_method(
                 u,
@@ -604,8 +620,7 @@ impl Inner {
                 Facts::NetworkError
             }
         };
-        // The `Request` is built here, once, and handed to gloo-net to send: gloo-net's own
-        // builder makes two more `Request`s and a `URL` to merge query parameters we never give it.
+        // fetch(url, init) makes the only `Request`; gloo-net reads the `Response`.
         let fail = |e: JsValue| {
             let what = format!(
                 "{}: {}",
@@ -649,11 +664,19 @@ impl Inner {
             (Body::None, _) => {}
         }
         init.set_headers(&headers);
-        let req = gloo_net::http::Request::from(
-            web_sys::Request::new_with_str_and_init(u, &init).map_err(fail)?,
-        );
-        let resp = match req.send().await {
-            Ok(r) => r,
+        let sent = match fetch_with_init(u, &init) {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => return Err(fail(e)),
+        };
+        let resp = match sent.map(JsCast::dyn_into::<web_sys::Response>) {
+            Ok(Ok(r)) => gloo_net::http::Response::from(r),
+            Ok(Err(_)) => {
+                return Err(Error::new(
+                    ErrorCode::InvalidResponse,
+                    op,
+                    "fetch answered with something that is not a Response",
+                ))
+            }
             Err(_) => return Ok((classify(), None)),
         };
         if is_aborted(user) {

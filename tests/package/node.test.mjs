@@ -161,6 +161,31 @@ describe('errors', () => {
     }
   });
 
+  test('the global fetch is looked up per call; a non-Response answer fails cleanly', async () => {
+    const client = new kz.KaizalaClient(clientOptions(s));
+    await client.listGroups(); // signed in, the token held
+    const real = globalThis.fetch;
+    const seen = [];
+    globalThis.fetch = async (url, init) => {
+      seen.push({ url: String(url), method: init && init.method });
+      return { status: 200, not: 'a Response' };
+    };
+    let err;
+    try {
+      err = await client.listGroups().then(() => assert.fail('a non-Response answer resolved'), (e) => e);
+    } finally {
+      globalThis.fetch = real;
+    }
+    assert.equal(seen.length, 1, 'the replaced fetch was not the one called');
+    assert.match(seen[0].url, /\/groups(\?|$)/);
+    assert.equal(seen[0].method, 'GET');
+    assert.ok(err instanceof kz.KaizalaError);
+    assert.equal(err.code, 'invalid_response');
+    assert.equal(err.operation, 'listGroups');
+    // The instance still works once fetch is back.
+    assert.ok(Array.isArray((await client.listGroups()).groups));
+  });
+
   test('errorCodes() lists the documented codes', () => {
     const codes = kz.errorCodes();
     for (const c of ['invalid_input', 'unauthorized', 'forbidden', 'not_found', 'throttled', 'timeout', 'aborted',
