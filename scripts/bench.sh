@@ -21,4 +21,4 @@ cp pkg/web/* "$www/bench/pkg/"
 
 echo "kaizala bench: $(date -u +%Y-%m-%dT%H:%MZ), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(nproc) cores" >&2
 # Never throttled: the bench makes ~25,000 calls in a few seconds.
-KAIZALA_EMULATOR_LIMIT=100000000 scripts/with-emulator.sh --static "$www" -- node tests/bench/bench.mjs
+KAIZALA_EMULATOR_LIMIT=100000000 scripts/with-emulator.sh --static "$www" --cross-origin-isolated -- node tests/bench/bench.mjs

@@ -40,6 +40,10 @@ struct Args {
     /// Print nothing but the listening line.
     #[arg(long)]
     quiet: bool,
+    /// Serve the --static files cross-origin isolated (COOP/COEP headers), for fine-grained
+    /// `performance.now()` in benchmarks.
+    #[arg(long)]
+    cross_origin_isolated: bool,
 }
 
 #[tokio::main]
@@ -56,6 +60,7 @@ async fn main() {
         validation_timeout_ms: a.validation_timeout_ms,
         media_limit: a.media_limit,
         quiet: a.quiet,
+        cross_origin_isolated: a.cross_origin_isolated,
     };
     let quiet = config.quiet;
     let dev_api = config.dev_api;

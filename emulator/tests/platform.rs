@@ -1072,6 +1072,48 @@ async fn static_files_are_served_beside_the_platform() {
 }
 
 #[tokio::test]
+async fn static_files_are_cross_origin_isolated_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<h1>bench</h1>").unwrap();
+    let isolation = |config: Config| async move {
+        let e = emu_with(config).await;
+        let r = e.http.get(format!("{}/", e.url)).send().await.unwrap();
+        let h = |k: &str| r.headers().get(k).map(|v| v.to_str().unwrap().to_string());
+        let api = e
+            .http
+            .get(format!("{}/_emulator/seed", e.url))
+            .send()
+            .await
+            .unwrap();
+        (
+            h("cross-origin-opener-policy"),
+            h("cross-origin-embedder-policy"),
+            api.headers().contains_key("cross-origin-embedder-policy"),
+        )
+    };
+    let plain = isolation(Config {
+        static_dir: Some(dir.path().to_path_buf()),
+        ..test_config()
+    })
+    .await;
+    assert_eq!(plain, (None, None, false));
+    let isolated = isolation(Config {
+        static_dir: Some(dir.path().to_path_buf()),
+        cross_origin_isolated: true,
+        ..test_config()
+    })
+    .await;
+    assert_eq!(
+        isolated,
+        (
+            Some("same-origin".to_string()),
+            Some("require-corp".to_string()),
+            false
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_connector_made_by_the_dev_api_can_have_a_throttle_of_its_own() {
     let e = emu().await;
     let (st, c) = e

@@ -207,8 +207,8 @@ impl AttemptSignal {
     fn new(ms: u32, user: Option<&AbortSignal>) -> Option<AttemptSignal> {
         let ctl = web_sys::AbortController::new().ok()?;
         // A fixed reason: the listener's event must not become it, and fetch then rejects with a
-        // real `Error` (gloo-net cannot take anything else). One for every attempt: creating an
-        // `Error` captures a stack, the dearest step of a call.
+        // real `Error`. One for every attempt: creating an `Error` captures a stack, the dearest
+        // step of a call.
         let reason = ABORT_REASON.with(JsValue::clone);
         let abort: JsValue = get(&ctl, "abort")
             .dyn_into::<Function>()

@@ -37,7 +37,7 @@ export async function memory(KaizalaClient, seed, memoryBytes) {
 
 /**
  * Per-call overhead: `n` sequential listGroups through the client against the same GET through
- * plain fetch with the same headers (and `response.json()`), alternating one of each so both see
+ * plain fetch with the same headers (and `response.json()`), interleaved so all see
  * the same conditions. Returns medians and means in milliseconds and their ratios.
  */
 export async function overhead(KaizalaClient, seed, n = 1000, warm = 100) {
@@ -56,16 +56,34 @@ export async function overhead(KaizalaClient, seed, n = 1000, warm = 100) {
     if (!res.ok) throw new Error(`fetch: HTTP ${res.status}`);
     return res.json();
   };
+  // The same GET as a client that can cancel it must send it: under its own AbortController,
+  // aborted by a timer that is cleared when the answer is read (what KaizalaClient does per attempt).
+  const viaFetchTimeout = async () => {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), 30000);
+    try {
+      const res = await fetch(url, { headers, signal: ctl.signal });
+      if (!res.ok) throw new Error(`fetch: HTTP ${res.status}`);
+      return await res.json();
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const same = JSON.stringify((await viaClient()).groups.map((g) => g.groupId))
     === JSON.stringify((await viaFetch()).groups.map((g) => g.groupId));
   if (!same) throw new Error('the client and plain fetch did not get the same groups');
 
-  for (let i = 0; i < warm; i++) { await viaClient(); await viaFetch(); }
+  for (let i = 0; i < warm; i++) { await viaClient(); await viaFetch(); await viaFetchTimeout(); }
   const a = [];
   const b = [];
+  const c = [];
   const time = async (f, into) => { const t = performance.now(); await f(); into.push(performance.now() - t); };
   for (let i = 0; i < n; i++) {
-    if (i % 2) { await time(viaClient, a); await time(viaFetch, b); } else { await time(viaFetch, b); await time(viaClient, a); }
+    if (i % 2) {
+      await time(viaClient, a); await time(viaFetch, b); await time(viaFetchTimeout, c);
+    } else {
+      await time(viaFetchTimeout, c); await time(viaFetch, b); await time(viaClient, a);
+    }
   }
   client.free();
   return {
@@ -73,6 +91,8 @@ export async function overhead(KaizalaClient, seed, n = 1000, warm = 100) {
     clientMedian: median(a),
     fetchMedian: median(b),
     ratio: median(a) / median(b),
+    timeoutMedian: median(c),
+    timeoutRatio: median(c) / median(b),
     clientMean: sum(a) / n,
     fetchMean: sum(b) / n,
     meanRatio: sum(a) / sum(b),
