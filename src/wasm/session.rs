@@ -26,8 +26,8 @@ extern "C" {
     /// second signal that follows ours, cost as much as the rest of the binding.)
     #[wasm_bindgen(js_name = fetch, catch)]
     fn fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &JsValue, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout(f: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
 }
@@ -143,15 +143,10 @@ pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<()
     if ms == 0 {
         return Ok(());
     }
-    let g = global();
     let mut timer = JsValue::UNDEFINED;
     let mut on_abort: Option<Function> = None;
     let p = Promise::new(&mut |resolve: Function, reject: Function| {
-        let r = call_method(
-            &g,
-            "setTimeout",
-            &[resolve.clone().into(), JsValue::from_f64(ms as f64)],
-        );
+        let r = set_timeout(&resolve, ms as f64);
         match r {
             Ok(t) => timer = t,
             Err(_) => {
@@ -176,7 +171,7 @@ pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<()
         );
     }
     if r.is_err() {
-        let _ = call_method(&g, "clearTimeout", &[timer]);
+        clear_timeout(&timer);
         return Err(aborted(op));
     }
     Ok(())
@@ -215,7 +210,7 @@ impl AttemptSignal {
             .ok()?
             .bind1(&ctl, &reason)
             .into();
-        let timer = set_timeout(&abort, ms);
+        let timer = set_timeout(&abort, f64::from(ms)).unwrap_or(JsValue::UNDEFINED);
         if let Some(u) = user {
             let _ = call_method(
                 u,
