@@ -21,11 +21,18 @@ use web_sys::{AbortSignal, FormData, Headers, RequestInit, RequestRedirect};
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch(url, init)`: one `Request`, made by fetch itself. (gloo-net's `send` takes a
-    /// `Request` it has built, which fetch then copies: in Node that second `Request`, and the
-    /// second signal that follows ours, cost as much as the rest of the binding.)
+    /// A `fetch` function (the global one, looked up per call so polyfills and mocks apply).
+    type FetchFn;
+    /// `fetch.bind(undefined, url, init)`: the call, ready to run with no wasm frame under it.
+    #[wasm_bindgen(method, js_name = bind)]
+    fn bind_call(this: &FetchFn, this_arg: &JsValue, url: &str, init: &RequestInit) -> Function;
+    /// The global `fetch(url, init)`, called directly.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    /// A promise's `then` with a plain function (no Rust closure).
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_call(this: &Thenable, f: &Function) -> Promise;
     #[wasm_bindgen(js_name = setTimeout, catch)]
     fn set_timeout(f: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = clearTimeout)]
@@ -246,6 +253,35 @@ impl Drop for AttemptSignal {
             );
         }
     }
+}
+
+thread_local! {
+    /// Whether fetch is called from a microtask of its own (see [`start_fetch`]): everywhere but
+    /// Node, where the extra step costs about 15 µs a call and saves nothing.
+    static DEFER_FETCH: bool = get(&get(&get(&global(), "process"), "versions"), "node").is_undefined();
+}
+
+/// `fetch(url, init)` with the global `fetch`, looked up per call so polyfills and mocks apply.
+///
+/// One `Request`, made by fetch itself (gloo-net's `send` takes a `Request` it has built, which
+/// fetch then copies: in Node that second `Request`, and its second signal, cost as much as the
+/// rest of the binding). In browsers fetch is called from a microtask of its own, not from under
+/// this wasm call: Chromium's fetch captures the caller's stack, and wasm frames on it made each
+/// call about 70 µs dearer (`listGroups` went from 1.144 to 1.116 times plain fetch).
+fn start_fetch(u: &str, init: &RequestInit) -> Result<Promise, JsValue> {
+    if !DEFER_FETCH.with(|d| *d) {
+        return fetch_with_init(u, init);
+    }
+    let f = get(&global(), "fetch");
+    if !f.is_function() {
+        return Err(js_sys::TypeError::new("fetch is not a function").into());
+    }
+    let call = f
+        .unchecked_ref::<FetchFn>()
+        .bind_call(&JsValue::UNDEFINED, u, init);
+    Ok(Promise::resolve(&JsValue::UNDEFINED)
+        .unchecked_ref::<Thenable>()
+        .then_call(&call))
 }
 
 /// A 2xx body as JSON (an empty body is `{}`).
@@ -659,10 +695,7 @@ impl Inner {
             (Body::None, _) => {}
         }
         init.set_headers(&headers);
-        let sent = match fetch_with_init(u, &init) {
-            Ok(p) => JsFuture::from(p).await,
-            Err(e) => return Err(fail(e)),
-        };
+        let sent = JsFuture::from(start_fetch(u, &init).map_err(fail)?).await;
         let resp = match sent.map(JsCast::dyn_into::<web_sys::Response>) {
             Ok(Ok(r)) => gloo_net::http::Response::from(r),
             Ok(Err(_)) => {
