@@ -19,6 +19,12 @@ mkdir -p "$www/bench/pkg"
 cp tests/bench/index.html tests/bench/page.js tests/bench/measure.js "$www/bench/"
 cp pkg/web/* "$www/bench/pkg/"
 
+# The floor (tests/bench/floor): the least a Rust async method over wasm-bindgen does per call.
+cargo build --lib --target wasm32-unknown-unknown --profile wasm -p kaizala-bench-floor -q
+floor_wasm=target/wasm32-unknown-unknown/wasm/kaizala_bench_floor.wasm
+wasm-bindgen --target web --out-dir "$www/bench/floor" "$floor_wasm"
+wasm-bindgen --target nodejs --out-dir target/bench-floor "$floor_wasm"
+
 echo "kaizala bench: $(date -u +%Y-%m-%dT%H:%MZ), node $(node --version), $(/usr/bin/chromium --version 2>/dev/null | head -1), $(nproc) cores" >&2
 # Never throttled: the bench makes ~25,000 calls in a few seconds.
 KAIZALA_EMULATOR_LIMIT=100000000 scripts/with-emulator.sh --static "$www" --cross-origin-isolated -- node tests/bench/bench.mjs

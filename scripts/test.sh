@@ -45,7 +45,7 @@ scripts/setup.sh rust wasm browser node
 
 run fmt cargo fmt --all -- --check
 run clippy cargo clippy --workspace --all-targets -- -D warnings
-run clippy-wasm cargo clippy -p kaizala --target wasm32-unknown-unknown --all-targets -- -D warnings
+run clippy-wasm cargo clippy -p kaizala -p kaizala-bench-floor --target wasm32-unknown-unknown --all-targets -- -D warnings
 run rust-tests cargo test --workspace
 count rust-tests
 

@@ -38,9 +38,10 @@ export async function memory(KaizalaClient, seed, memoryBytes) {
 /**
  * Per-call overhead: `n` sequential listGroups through the client against the same GET through
  * plain fetch with the same headers (and `response.json()`), interleaved so all see
- * the same conditions. Returns medians and means in milliseconds and their ratios.
+ * the same conditions; with `Floor` (the class of tests/bench/floor), the same GET through it too.
+ * Returns medians and means in milliseconds and their ratios.
  */
-export async function overhead(KaizalaClient, seed, n = 1000, warm = 100) {
+export async function overhead(KaizalaClient, seed, n = 1000, warm = 100, Floor = undefined) {
   // The URL the client calls, learnt once from a probe client's onRequest.
   let url;
   const probe = new KaizalaClient({ ...optionsFrom(seed), onRequest: (e) => { url = e.url; } });
@@ -69,25 +70,38 @@ export async function overhead(KaizalaClient, seed, n = 1000, warm = 100) {
       clearTimeout(timer);
     }
   };
+  // The floor (tests/bench/floor): a Rust async method over wasm-bindgen that only fetches and
+  // parses — no token logic, no time-out, no checks. KaizalaClient cannot come in under it.
+  const floor = Floor ? new Floor(headers.accessToken) : undefined;
+  const viaFloor = floor ? async () => floor.get(url) : async () => viaFetch();
   const same = JSON.stringify((await viaClient()).groups.map((g) => g.groupId))
     === JSON.stringify((await viaFetch()).groups.map((g) => g.groupId));
   if (!same) throw new Error('the client and plain fetch did not get the same groups');
 
-  for (let i = 0; i < warm; i++) { await viaClient(); await viaFetch(); await viaFetchTimeout(); }
+  if (floor && JSON.stringify((await viaFloor()).groups.map((g) => g.groupId))
+    !== JSON.stringify((await viaFetch()).groups.map((g) => g.groupId))) {
+    throw new Error('the floor and plain fetch did not get the same groups');
+  }
+
+  for (let i = 0; i < warm; i++) { await viaClient(); await viaFetch(); await viaFetchTimeout(); await viaFloor(); }
   const a = [];
   const b = [];
   const c = [];
+  const d = [];
   const time = async (f, into) => { const t = performance.now(); await f(); into.push(performance.now() - t); };
   for (let i = 0; i < n; i++) {
     if (i % 2) {
-      await time(viaClient, a); await time(viaFetch, b); await time(viaFetchTimeout, c);
+      await time(viaClient, a); await time(viaFloor, d); await time(viaFetch, b); await time(viaFetchTimeout, c);
     } else {
-      await time(viaFetchTimeout, c); await time(viaFetch, b); await time(viaClient, a);
+      await time(viaFetchTimeout, c); await time(viaFetch, b); await time(viaFloor, d); await time(viaClient, a);
     }
   }
   client.free();
+  if (floor) floor.free();
   return {
     url,
+    floorMedian: floor ? median(d) : undefined,
+    floorRatio: floor ? median(d) / median(b) : undefined,
     clientMedian: median(a),
     fetchMedian: median(b),
     ratio: median(a) / median(b),
