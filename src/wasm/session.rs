@@ -266,8 +266,9 @@ thread_local! {
 /// One `Request`, made by fetch itself (gloo-net's `send` takes a `Request` it has built, which
 /// fetch then copies: in Node that second `Request`, and its second signal, cost as much as the
 /// rest of the binding). In browsers fetch is called from a microtask of its own, not from under
-/// this wasm call: Chromium's fetch captures the caller's stack, and wasm frames on it made each
-/// call about 70 µs dearer (`listGroups` went from 1.144 to 1.116 times plain fetch).
+/// this wasm call: in Chromium a fetch made with wasm frames on the stack is about 40 µs dearer
+/// (as is anything that captures the stack), and `listGroups` went from 1.144 to 1.116 times
+/// plain fetch.
 fn start_fetch(u: &str, init: &RequestInit) -> Result<Promise, JsValue> {
     if !DEFER_FETCH.with(|d| *d) {
         return fetch_with_init(u, init);
