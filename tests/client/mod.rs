@@ -289,6 +289,50 @@ async fn bad_options_throw_a_kaizala_error_at_once() {
     }
 }
 
+/// The global `fetch` is looked up per call (polyfills and mocks apply) in both ways the client
+/// starts it: from a microtask of its own in the browser, directly in Node.
+#[wasm_bindgen_test]
+async fn the_global_fetch_is_looked_up_per_call_and_a_bad_one_fails_cleanly() {
+    let c = admin().await;
+    ok(c.list_groups(none(), none())).await; // signed in, the token held
+    let swap = jsfn(
+        "",
+        "const real = globalThis.fetch; const seen = []; \
+         const fake = (url, init) => { seen.push(String(url) + ' ' + (init && init.method)); \
+           return Promise.resolve({ status: 200, not: 'a Response' }); }; \
+         return { seen, fake: () => { globalThis.fetch = fake; }, none: () => { globalThis.fetch = undefined; }, \
+           restore: () => { globalThis.fetch = real; } };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap_or(JsValue::UNDEFINED);
+    let run = |what: &str| {
+        let _ = prop(&swap, what)
+            .dyn_into::<Function>()
+            .map(|f| f.call0(&JsValue::NULL));
+    };
+    run("fake");
+    let not_a_response = fails(c.list_groups(none(), none())).await;
+    run("none");
+    let no_fetch = fails(c.list_groups(none(), none())).await;
+    run("restore");
+    let seen = val(&prop(&swap, "seen"));
+    assert_eq!(seen.as_array().map(Vec::len), Some(1), "{seen}");
+    let first = seen[0].as_str().unwrap_or_default();
+    assert!(
+        first.contains("/groups") && first.ends_with(" GET"),
+        "{first}"
+    );
+    assert_kaizala_error(&not_a_response, "invalid_response", "listGroups");
+    assert_kaizala_error(&no_fetch, "invalid_input", "listGroups");
+    assert!(
+        prop_str(&no_fetch, "message").contains("fetch is not a function"),
+        "{}",
+        prop_str(&no_fetch, "message")
+    );
+    // The instance still works once fetch is back.
+    assert!(ok(c.list_groups(none(), none())).await["groups"].is_array());
+}
+
 #[wasm_bindgen_test]
 async fn errors_are_instances_of_the_registered_class() {
     let cls = jsfn("", "return class KaizalaError extends Error {}")
