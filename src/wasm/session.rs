@@ -29,6 +29,12 @@ extern "C" {
     /// The global `fetch(url, init)`, called directly.
     #[wasm_bindgen(js_name = fetch, catch)]
     fn fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+    /// `AbortController.prototype.abort`.
+    #[wasm_bindgen(extends = Function, is_type_of = JsValue::is_function)]
+    type AbortFn;
+    /// `abort.bind(controller, reason)`: aborts that controller with that reason when called.
+    #[wasm_bindgen(method, js_name = bind)]
+    fn bind_abort(this: &AbortFn, ctl: &web_sys::AbortController, reason: &JsValue) -> Function;
     /// A promise's `then` with a plain function (no Rust closure).
     type Thenable;
     #[wasm_bindgen(method, js_name = then)]
@@ -197,6 +203,10 @@ struct AttemptSignal {
 }
 
 thread_local! {
+    /// `AbortController.prototype.abort`, looked up once.
+    static ABORT: Option<AbortFn> = get(&get(&get(&global(), "AbortController"), "prototype"), "abort")
+        .dyn_into::<AbortFn>()
+        .ok();
     /// What an attempt's controller aborts with (see [`AttemptSignal::new`]).
     static ABORT_REASON: JsValue = {
         let e = js_sys::Error::new("the call was aborted");
@@ -212,10 +222,8 @@ impl AttemptSignal {
         // real `Error`. One for every attempt: creating an `Error` captures a stack, the dearest
         // step of a call.
         let reason = ABORT_REASON.with(JsValue::clone);
-        let abort: JsValue = get(&ctl, "abort")
-            .dyn_into::<Function>()
-            .ok()?
-            .bind1(&ctl, &reason)
+        let abort: JsValue = ABORT
+            .with(|f| f.as_ref().map(|f| f.bind_abort(&ctl, &reason)))?
             .into();
         let timer = set_timeout(&abort, f64::from(ms)).unwrap_or(JsValue::UNDEFINED);
         if let Some(u) = user {
