@@ -728,7 +728,9 @@ impl Inner {
         } else {
             None
         };
-        let retry_after = headers.get("retry-after");
+        // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
+        let ok = (200..300).contains(&status);
+        let retry_after = if ok { None } else { headers.get("retry-after") };
         let text = match resp.text().await {
             Ok(t) => t,
             Err(_) => return Ok((classify(), None)),
@@ -736,7 +738,6 @@ impl Inner {
         if is_aborted(user) {
             return Ok((Facts::Aborted, None));
         }
-        let ok = (200..300).contains(&status);
         let facts = Facts::Response {
             status,
             retry_after,
