@@ -4,8 +4,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::shared::AppState;
 use crate::state::{Group, OrgRole, Role, World};
 
 /// The principal of a resource call, resolved from its `accessToken` header.

@@ -2,19 +2,20 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::input::{
     field, opt_array, opt_bool, opt_f64, opt_i64, opt_str, phones, query_flag, query_i64,
     req_object, req_str, JsonBody,
 };
+use crate::paths::{ActionPath, GroupPath, Params};
+use crate::shared::AppState;
 use crate::state::{iso, new_id, parse_iso, Action, ActionResponse, Group, Ms, Role, World};
 
 const HOUR_MS: f64 = 3_600_000.0;
@@ -81,12 +82,6 @@ pub fn routes() -> Router<AppState> {
             "/groups/{groupId}/actions/{actionId}/responses",
             post(respond),
         )
-}
-
-fn param(p: &HashMap<String, String>, name: &str) -> ApiResult<String> {
-    p.get(name)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("the path has no {name}")))
 }
 
 fn at(path: &str) -> String {
@@ -765,11 +760,11 @@ fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.write")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let (id, queued) = {
         let mut w = state.world();
         let (g, role) = caller.reach(&w, &group_id)?;
@@ -850,11 +845,11 @@ fn summary(w: &World, a: &Action, origin: &str) -> Value {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
     let count = query_i64(&q, "count")?.unwrap_or(30);
     if !(1..=100).contains(&count) {
@@ -923,12 +918,12 @@ fn find_action<'w>(
 async fn details(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ActionPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
-    let group_id = param(&p, "groupId")?;
-    let action_id = param(&p, "actionId")?;
+    let group_id = p.group_id;
+    let action_id = p.action_id;
     let with = query_flag(&q, "getDetails")?;
     let w = state.world();
     let (a, role) = find_action(&w, &caller, &group_id, &action_id)?;
@@ -1212,12 +1207,12 @@ enum Policy {
 async fn respond(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ActionPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.write")?;
-    let group_id = param(&p, "groupId")?;
-    let action_id = param(&p, "actionId")?;
+    let group_id = p.group_id;
+    let action_id = p.action_id;
     let (rid, queued) = {
         let mut w = state.world();
         let now = w.now();

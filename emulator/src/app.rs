@@ -1,10 +1,7 @@
-//! The server: configuration, shared state, the router, and the layers every call passes (CORS, faults, log, persistence).
+//! The server: the router, the layers every call passes (CORS, faults, log, persistence), and starting and stopping it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -13,252 +10,12 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{LoggedRequest, Ms, World};
-
-/// Everything the command line sets.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub port: u16,
-    pub static_dir: Option<PathBuf>,
-    pub data: Option<PathBuf>,
-    pub dev_api: bool,
-    /// Calls a minute per connector (§1: 100).
-    pub connector_limit: u32,
-    /// Calls a minute per tenant, all connectors together (§1: 300).
-    pub tenant_limit: u32,
-    /// The first webhook retry waits this long; each later one twice the one before.
-    pub webhook_backoff_ms: u64,
-    /// How long a webhook callback has to echo the validation token.
-    pub validation_timeout_ms: u64,
-    /// Largest media upload, in bytes (413 above it).
-    pub media_limit: usize,
-    pub quiet: bool,
-    /// Serve `static_dir` cross-origin isolated (COOP `same-origin`, COEP `require-corp`), so a
-    /// page's `performance.now()` counts in microseconds rather than Chromium's coarse 100 µs.
-    pub cross_origin_isolated: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            port: 8080,
-            static_dir: None,
-            data: None,
-            dev_api: true,
-            connector_limit: 100,
-            tenant_limit: 300,
-            // 6 retries at 45.7 min × 2^n add up to 2 days (§5).
-            webhook_backoff_ms: 2_742_857,
-            validation_timeout_ms: 5_000,
-            media_limit: 25 * 1024 * 1024,
-            quiet: false,
-            cross_origin_isolated: false,
-        }
-    }
-}
-
-/// One planned failure (`POST /_emulator/faults`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    pub path: String,
-    #[serde(default)]
-    pub method: Option<String>,
-    #[serde(default = "one")]
-    pub count: u32,
-    #[serde(default)]
-    pub status: Option<u16>,
-    #[serde(default)]
-    pub retry_after: Option<Value>,
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-    #[serde(default)]
-    pub drop: bool,
-    #[serde(default)]
-    pub body: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
-
-impl Fault {
-    /// A fault's path matches a request path that equals it or ends with it, so `/v1/groups`
-    /// matches the call in any region.
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        let method_ok = self
-            .method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
-        method_ok && (path == self.path || path.ends_with(&self.path))
-    }
-}
-
-#[derive(Default)]
-pub struct Throttle {
-    per_connector: HashMap<String, VecDeque<Ms>>,
-    tenant: VecDeque<Ms>,
-}
-
-pub struct Shared {
-    pub world: Mutex<World>,
-    pub config: Config,
-    /// `http://127.0.0.1:port`, for when a request has no Host header.
-    pub origin: String,
-    pub log: Mutex<Vec<LoggedRequest>>,
-    seq: AtomicU64,
-    pub faults: Mutex<Vec<Fault>>,
-    pub throttle: Mutex<Throttle>,
-    /// Successful webhook deliveries still to be sent once more (`POST /_emulator/duplicates`):
-    /// per webhook id, or for any webhook under `""`.
-    pub duplicates: Mutex<HashMap<String, u32>>,
-    pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
-    pub webhook_wake: tokio::sync::Notify,
-    pub http: reqwest::Client,
-    save_lock: tokio::sync::Mutex<()>,
-}
-
-pub type AppState = Arc<Shared>;
-
-impl Shared {
-    pub fn new(world: World, config: Config, origin: String) -> Shared {
-        Shared {
-            world: Mutex::new(world),
-            config,
-            origin,
-            log: Mutex::new(Vec::new()),
-            seq: AtomicU64::new(0),
-            faults: Mutex::new(Vec::new()),
-            throttle: Mutex::new(Throttle::default()),
-            duplicates: Mutex::new(HashMap::new()),
-            inbox: Mutex::new(BTreeMap::new()),
-            webhook_wake: tokio::sync::Notify::new(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
-            save_lock: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// The world, locked. A poisoned lock (a panic elsewhere) still yields the data.
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn now(&self) -> Ms {
-        self.world().now()
-    }
-
-    /// Counts one call against the connector's and the tenant's minute (or the connector's own
-    /// window, when the dev API gave it one); 429 past either limit.
-    pub fn throttle(&self, application_id: &str) -> ApiResult<()> {
-        let (now, own) = {
-            let w = self.world();
-            let own = w.connectors.get(application_id).and_then(|c| c.rate_limit);
-            (w.now(), own)
-        };
-        let tenant_window: Ms = 60_000;
-        let (conn_limit, conn_window) = match own {
-            Some(l) => (l.calls, Ms::from(l.window_ms.max(1))),
-            None => (self.config.connector_limit, tenant_window),
-        };
-        let mut t = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
-        let Throttle {
-            per_connector,
-            tenant,
-        } = &mut *t;
-        let conn = per_connector.entry(application_id.to_string()).or_default();
-        for (q, window) in [(&mut *conn, conn_window), (&mut *tenant, tenant_window)] {
-            while q.front().is_some_and(|&at| at + window <= now || at > now) {
-                q.pop_front();
-            }
-        }
-        let wait = |q: &VecDeque<Ms>, window: Ms| -> u64 {
-            let oldest = q.front().copied().unwrap_or(now);
-            ((oldest + window - now).max(1) as u64).div_ceil(1000)
-        };
-        if conn.len() as u64 >= conn_limit as u64 {
-            let per = if own.is_some() {
-                format!("{} ms", conn_window)
-            } else {
-                "minute".to_string()
-            };
-            return Err(ApiError::throttled(
-                wait(conn, conn_window),
-                format!("more than {conn_limit} calls a {per} for this connector"),
-            ));
-        }
-        if tenant.len() as u64 >= self.config.tenant_limit as u64 {
-            return Err(ApiError::throttled(
-                wait(tenant, tenant_window),
-                format!(
-                    "more than {} calls a minute for this tenant",
-                    self.config.tenant_limit
-                ),
-            ));
-        }
-        conn.push_back(now);
-        tenant.push_back(now);
-        Ok(())
-    }
-
-    /// Whether this successful delivery to `hook_id` is to be sent once more (and counts it).
-    pub fn take_duplicate(&self, hook_id: &str) -> bool {
-        let mut d = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
-        for key in [hook_id, ""] {
-            if let Some(n) = d.get_mut(key) {
-                *n -= 1;
-                if *n == 0 {
-                    d.remove(key);
-                }
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).
-    pub fn wake_webhooks(&self) {
-        self.webhook_wake.notify_one();
-    }
-
-    /// Writes the state to `--data` atomically (a temporary file, then a rename).
-    pub async fn save(&self) -> Result<(), String> {
-        let Some(path) = self.config.data.clone() else {
-            return Ok(());
-        };
-        let _guard = self.save_lock.lock().await;
-        let text = {
-            let w = self.world();
-            serde_json::to_vec(&*w).map_err(|e| e.to_string())?
-        };
-        tokio::task::spawn_blocking(move || crate::persist::write_atomic(&path, &text))
-            .await
-            .map_err(|e| e.to_string())?
-    }
-
-    fn record(&self, method: &Method, path: &str, status: u16, changed_state: bool) {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let at = self.now();
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(LoggedRequest {
-                seq,
-                at,
-                method: method.to_string(),
-                path: path.to_string(),
-                status,
-                changed_state,
-            });
-    }
-}
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::shared::{AppState, Shared};
 
 /// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
 fn is_platform_path(path: &str) -> bool {
@@ -304,23 +61,14 @@ async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next
 
 /// Applies the planned failures of `/_emulator/faults` (to any path, dev API included except the
 /// faults endpoint itself, so a test can make the built-in webhook inbox fail too).
-async fn faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn apply_faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if req.method() == Method::OPTIONS || path.starts_with("/_emulator/faults") {
         return next.run(req).await;
     }
     let fault = {
         let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = faults.iter().position(|f| f.matches(req.method(), &path));
-        hit.map(|i| {
-            let f = faults[i].clone();
-            if faults[i].count <= 1 {
-                faults.remove(i);
-            } else {
-                faults[i].count -= 1;
-            }
-            f
-        })
+        crate::faults::take(&mut faults, req.method(), &path)
     };
     let Some(fault) = fault else {
         return next.run(req).await;
@@ -477,7 +225,7 @@ pub fn router(state: AppState) -> Router {
         app = app.nest("/_emulator", crate::devapi::routes());
     }
     app = app.fallback(fallback);
-    app.layer(middleware::from_fn_with_state(state.clone(), faults))
+    app.layer(middleware::from_fn_with_state(state.clone(), apply_faults))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             log_and_persist,

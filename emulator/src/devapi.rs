@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -11,9 +11,11 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::{endpoint_url, origin_of};
-use crate::app::{AppState, Fault};
 use crate::error::{ApiError, ApiResult};
+use crate::faults::Fault;
 use crate::input::{opt_bool, opt_i64, req_str, JsonBody};
+use crate::paths::{ConnectorGroupPath, ConnectorPath, InboxPath, Params};
+use crate::shared::AppState;
 use crate::state::{
     iso, new_id, random_token, Connector, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
 };
@@ -275,7 +277,7 @@ async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
 /// The built-in webhook receiver: echoes `validationToken`, or lists what was received, newest first.
 async fn inbox_get(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Params(InboxPath { name }): Params<InboxPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if let Some(token) = q.get("validationToken") {
@@ -295,7 +297,7 @@ async fn inbox_get(
 
 async fn inbox_post(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Params(InboxPath { name }): Params<InboxPath>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Json<Value> {
@@ -319,7 +321,10 @@ async fn inbox_post(
     Json(json!({ "received": true }))
 }
 
-async fn inbox_clear(State(state): State<AppState>, Path(name): Path<String>) -> Json<Value> {
+async fn inbox_clear(
+    State(state): State<AppState>,
+    Params(InboxPath { name }): Params<InboxPath>,
+) -> Json<Value> {
     state
         .inbox
         .lock()
@@ -490,7 +495,7 @@ async fn add_connector(
 /// `PUT /_emulator/connectors/{id} {active}`: activate or deactivate.
 async fn set_connector(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Params(ConnectorPath { id }): Params<ConnectorPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let active = opt_bool(&body, &["active", "Active"], "active")?
@@ -513,7 +518,7 @@ async fn set_connector(
 /// `DELETE /_emulator/connectors/{id}`: deleting a connector kills all its tokens.
 async fn delete_connector(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Params(ConnectorPath { id }): Params<ConnectorPath>,
 ) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();
@@ -531,7 +536,10 @@ async fn delete_connector(
 /// group; its group tokens there die, and a deactivated connector cannot come back until reactivated.
 async fn remove_from_group(
     State(state): State<AppState>,
-    Path((id, group)): Path<(String, String)>,
+    Params(ConnectorGroupPath {
+        id,
+        group_id: group,
+    }): Params<ConnectorGroupPath>,
 ) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();

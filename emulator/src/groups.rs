@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
+use crate::paths::{GroupPath, Params, SubGroupPath};
+use crate::shared::AppState;
 use crate::state::{Group, Membership, OrgRole, Role, World};
 
 pub fn routes() -> Router<AppState> {
@@ -28,11 +29,6 @@ pub fn routes() -> Router<AppState> {
             "/groups/{groupId}/subGroups/{subGroupId}",
             delete(remove_sub_group),
         )
-}
-
-/// A path parameter (always present when the route matched).
-pub(crate) fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
 }
 
 /// The `Group` object of §3. Without `detail`, the short form `GET /groups` answers by default:
@@ -237,10 +233,10 @@ async fn list(
 async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
     Ok(Json(
@@ -257,11 +253,11 @@ async fn get_one(
 async fn create_sub_group(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.write")?;
-    let parent = param(&p, "groupId");
+    let parent = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &parent)?;
@@ -330,11 +326,11 @@ async fn create_sub_group(
 async fn add_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.update")?;
-    let parent = param(&p, "groupId");
+    let parent = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &parent)?;
@@ -459,11 +455,11 @@ fn with_sub_groups(
 async fn list_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let deep = query_flag(&q, "fetchAllGroups")?;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
@@ -477,11 +473,11 @@ async fn list_sub_groups(
 async fn remove_sub_group(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<SubGroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.remove")?;
-    let parent = param(&p, "groupId");
-    let sid = param(&p, "subGroupId");
+    let parent = p.group_id;
+    let sid = p.sub_group_id;
     let events = {
         let mut w = state.world();
         let pg = caller.admin_of(&w, &parent)?;

@@ -3,21 +3,26 @@
 pub mod access;
 pub mod actions;
 pub mod app;
+pub mod config;
 pub mod devapi;
 pub mod error;
 pub mod events;
+pub mod faults;
 pub mod groups;
 pub mod input;
 pub mod media;
 pub mod members;
 pub mod messages;
+pub mod paths;
 pub mod persist;
 pub mod reactions;
 pub mod seed;
+pub mod shared;
 pub mod state;
 pub mod subscribers;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
-pub use app::{start, Config, Running};
+pub use app::{start, Running};
+pub use config::Config;

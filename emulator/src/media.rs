@@ -1,10 +1,9 @@
 //! Media (§3): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,9 +11,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{req_str, JsonBody};
+use crate::paths::{MediaPath, Params};
+use crate::shared::AppState;
 use crate::state::{Media, World};
 
 /// The MIME types the platform takes (§4: pictures, audio, video and office documents).
@@ -409,8 +409,8 @@ async fn from_url(
 }
 
 /// Serves by id; the file-name segment is cosmetic (any name serves the file, as a CDN key would).
-async fn serve(State(state): State<AppState>, Path(p): Path<HashMap<String, String>>) -> Response {
-    let id = p.get("id").cloned().unwrap_or_default();
+async fn serve(State(state): State<AppState>, Params(p): Params<MediaPath>) -> Response {
+    let id = p.id;
     let found = {
         let w = state.world();
         w.media

@@ -1,18 +1,16 @@
 //! Group members (§3): adding, listing and removing members, and adding a bot user to a group (§3b).
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{delete, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::groups::param;
 use crate::input::{phones, req_str, JsonBody};
+use crate::paths::{GroupPath, MemberPath, Params};
+use crate::shared::AppState;
 use crate::state::{Membership, OrgRole, Role, World};
 
 pub fn routes() -> Router<AppState> {
@@ -57,11 +55,11 @@ fn join(w: &mut World, group_id: &str, user_id: &str, by: &str) -> usize {
 async fn add(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &gid)?;
@@ -88,10 +86,10 @@ async fn add(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
     let members: Vec<Value> = g
@@ -119,11 +117,11 @@ async fn list(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<MemberPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.remove")?;
-    let gid = param(&p, "groupId");
-    let member = param(&p, "memberId");
+    let gid = p.group_id;
+    let member = p.member_id;
     let events = {
         let mut w = state.world();
         let g = caller.admin_of(&w, &gid)?;
@@ -167,11 +165,11 @@ async fn remove(
 async fn add_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &gid)?;

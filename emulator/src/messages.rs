@@ -2,17 +2,17 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::groups::param;
 use crate::input::{field, opt_array, opt_bool, phones, query_i64, JsonBody};
+use crate::paths::{GroupPath, Params};
+use crate::shared::AppState;
 use crate::state::{iso, new_id, Message, Role};
 
 /// Longest message, in characters (not bytes).
@@ -32,11 +32,11 @@ pub fn routes() -> Router<AppState> {
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.reach(&w, &gid)?;
@@ -137,11 +137,11 @@ async fn send(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
     let count = query_i64(&q, "count")?.unwrap_or(30);
     if !(1..=100).contains(&count) {

@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, query_i64, req_str, JsonBody};
+use crate::paths::{GroupPath, Params, ReferencePath};
+use crate::shared::AppState;
 use crate::state::{new_id, Ms, Reaction, World};
 
 /// Items per page of the cursor-paged reads.
@@ -28,12 +29,6 @@ pub fn routes() -> Router<AppState> {
             get(summary_one),
         )
         .route("/groups/{groupId}/reaction/{referenceId}", get(details))
-}
-
-fn param(p: &HashMap<String, String>, name: &str) -> ApiResult<String> {
-    p.get(name)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("the path has no {name}")))
 }
 
 /// Whether `a` and `b` are the same group or one lies below the other (content of a parent group is
@@ -98,11 +93,11 @@ fn cursor(q: &HashMap<String, String>) -> ApiResult<Ms> {
 async fn react(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.write")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let reference_id = req_str(&body, &["referenceId"], "referenceId")?;
     let source_given = req_str(&body, &["sourceGroupId"], "sourceGroupId")?;
     let reaction_type = req_str(&body, &["reactionType"], "reactionType")?;
@@ -192,12 +187,12 @@ fn summary_of(w: &World, group_id: &str, source: &str, reference_id: &str) -> Va
 async fn summary_one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ReferencePath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
-    let reference_id = param(&p, "referenceId")?;
+    let group_id = p.group_id;
+    let reference_id = p.reference_id;
     let w = state.world();
     let source = source_group(&w, &caller, &group_id, q.get("sourceGroupId").cloned())?;
     check_reference(&w, &reference_id, &source)?;
@@ -212,11 +207,11 @@ async fn summary_one(
 async fn summary_page(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let after = cursor(&q)?;
     let w = state.world();
     let source = source_group(&w, &caller, &group_id, q.get("sourceGroupId").cloned())?;
@@ -242,12 +237,12 @@ async fn summary_page(
 async fn details(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ReferencePath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
-    let reference_id = param(&p, "referenceId")?;
+    let group_id = p.group_id;
+    let reference_id = p.reference_id;
     let after = cursor(&q)?;
     let kind = q
         .get("reactionType")

@@ -1,19 +1,17 @@
 //! Subscribers of public groups (§3): adding, paging through and removing them.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::groups::param;
 use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody};
+use crate::paths::{GroupPath, Params};
+use crate::shared::AppState;
 use crate::state::{is_e164, OrgRole, World};
 
 /// Largest (and default) page of `POST /groups/{groupId}/subscribers`.
@@ -73,21 +71,20 @@ fn outcome(flag: &str, ok: bool, reason: Option<&str>) -> Value {
 async fn change(
     state: &AppState,
     caller: &Caller,
-    p: &HashMap<String, String>,
+    gid: &str,
     body: &Value,
     scope: &str,
     flag: &str,
     mut apply: impl FnMut(&mut World, &str, &str) -> Value,
 ) -> ApiResult<Json<Value>> {
     caller.need(scope)?;
-    let gid = param(p, "groupId");
     {
         let w = state.world();
-        public_admin(&w, caller, &gid)?;
+        public_admin(&w, caller, gid)?;
     }
     let list = subscriber_list(body)?;
     let mut w = state.world();
-    public_admin(&w, caller, &gid)?;
+    public_admin(&w, caller, gid)?;
     let mut result = Map::new();
     for item in &list {
         let key = key_of(item);
@@ -100,7 +97,7 @@ async fn change(
                 false,
                 Some("not an E.164 phone number (e.g. +911099999999)"),
             ),
-            Some(mobile) => apply(&mut w, &gid, mobile),
+            Some(mobile) => apply(&mut w, gid, mobile),
         };
         result.insert(key, verdict);
     }
@@ -116,14 +113,14 @@ async fn change(
 async fn add(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let scope = "groupmember.write";
     change(
         &state,
         &caller,
-        &p,
+        &p.group_id,
         &body,
         scope,
         "isAdded",
@@ -149,14 +146,14 @@ async fn add(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let scope = "groupmember.remove";
     change(
         &state,
         &caller,
-        &p,
+        &p.group_id,
         &body,
         scope,
         "isRemoved",
@@ -197,11 +194,11 @@ fn decode_cursor(c: &str) -> Option<usize> {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         public_admin(&w, &caller, &gid)?;

@@ -11,9 +11,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::{endpoint_url, origin_of};
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{req_str, JsonBody};
+use crate::shared::AppState;
 use crate::state::{
     is_e164, random_below, random_token, AccessToken, OAuthCode, OrgRole, RefreshToken, Sms,
     TokenKind, World, ACCESS_TOKEN_LIFE_MS, REFRESH_TOKEN_LIFE_MS, ROTATE_AFTER_MS,

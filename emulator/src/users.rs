@@ -1,16 +1,15 @@
 //! Users (§3b): the signed-in user's profile, and the organisation's bot users with their access tokens.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, req_str, JsonBody};
+use crate::paths::{BotPath, Params};
+use crate::shared::AppState;
 use crate::state::{new_id, BotInfo, OrgRole, User, World};
 
 pub fn routes() -> Router<AppState> {
@@ -19,10 +18,6 @@ pub fn routes() -> Router<AppState> {
         .route("/bot", get(list_bots).post(create_bot))
         .route("/bot/{botUserId}", put(update_bot).delete(delete_bot))
         .route("/bot/accessToken/{botUserId}", get(bot_access_token))
-}
-
-fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
 }
 
 /// `GET /users/me` → `{id, mobileNumber, name, profilePic}`.
@@ -116,12 +111,12 @@ async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<J
 async fn update_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.write")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let name = opt_str(&body, &["name"], "name")?;
     if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid("name", "must not be empty"));
@@ -144,11 +139,11 @@ async fn update_bot(
 async fn delete_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.remove")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let mut w = state.world();
     bot(&w, &id)?;
     w.users.remove(&id);
@@ -164,11 +159,11 @@ async fn delete_bot(
 async fn bot_access_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.read")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let mut w = state.world();
     bot(&w, &id)?;
     let grant = crate::state::AccessToken {

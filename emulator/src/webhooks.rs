@@ -3,16 +3,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
+use crate::paths::{Params, WebhookPath};
+use crate::shared::AppState;
 use crate::state::{random_token, Ms, Webhook, World, DAY_MS};
 
 /// The event types of §5, in the order the platform lists them.
@@ -275,10 +276,6 @@ fn describe(e: &reqwest::Error) -> String {
 // ---------------------------------------------------------------------------------------------
 // The calls
 
-fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
-}
-
 /// `POST /webhook` → `{webhookId}`, once the callback has echoed the validation token.
 async fn register(
     State(state): State<AppState>,
@@ -386,11 +383,11 @@ fn owned<'w>(w: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Webhook> 
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<WebhookPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.update")?;
-    let id = param(&p, "webhookId");
+    let id = p.webhook_id;
     let new_object_id = object_id(&body)?;
     let new_object_type = object_type(&body)?;
     let new_events = event_types(&body)?;
@@ -468,10 +465,10 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<WebhookPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.remove")?;
-    let id = param(&p, "webhookId");
+    let id = p.webhook_id;
     let mut w = state.world();
     owned(&w, &caller, &id)?;
     w.webhooks.remove(&id);

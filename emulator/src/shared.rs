@@ -1,0 +1,174 @@
+//! The state every handler shares (`AppState`): the world behind its lock, the configuration, the throttle, the request log, planned faults, duplicates, the dev inbox and the HTTP client.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::Method;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::faults::Fault;
+use crate::state::{LoggedRequest, Ms, World};
+
+#[derive(Default)]
+pub struct Throttle {
+    per_connector: HashMap<String, VecDeque<Ms>>,
+    tenant: VecDeque<Ms>,
+}
+
+pub struct Shared {
+    pub world: Mutex<World>,
+    pub config: Config,
+    /// `http://127.0.0.1:port`, for when a request has no Host header.
+    pub origin: String,
+    pub log: Mutex<Vec<LoggedRequest>>,
+    seq: AtomicU64,
+    pub faults: Mutex<Vec<Fault>>,
+    pub throttle: Mutex<Throttle>,
+    /// Successful webhook deliveries still to be sent once more (`POST /_emulator/duplicates`):
+    /// per webhook id, or for any webhook under `""`.
+    pub duplicates: Mutex<HashMap<String, u32>>,
+    pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
+    pub webhook_wake: tokio::sync::Notify,
+    pub http: reqwest::Client,
+    save_lock: tokio::sync::Mutex<()>,
+}
+
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn new(world: World, config: Config, origin: String) -> Shared {
+        Shared {
+            world: Mutex::new(world),
+            config,
+            origin,
+            log: Mutex::new(Vec::new()),
+            seq: AtomicU64::new(0),
+            faults: Mutex::new(Vec::new()),
+            throttle: Mutex::new(Throttle::default()),
+            duplicates: Mutex::new(HashMap::new()),
+            inbox: Mutex::new(BTreeMap::new()),
+            webhook_wake: tokio::sync::Notify::new(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+            save_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The world, locked. A poisoned lock (a panic elsewhere) still yields the data.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn now(&self) -> Ms {
+        self.world().now()
+    }
+
+    /// Counts one call against the connector's and the tenant's minute (or the connector's own
+    /// window, when the dev API gave it one); 429 past either limit.
+    pub fn throttle(&self, application_id: &str) -> ApiResult<()> {
+        let (now, own) = {
+            let w = self.world();
+            let own = w.connectors.get(application_id).and_then(|c| c.rate_limit);
+            (w.now(), own)
+        };
+        let tenant_window: Ms = 60_000;
+        let (conn_limit, conn_window) = match own {
+            Some(l) => (l.calls, Ms::from(l.window_ms.max(1))),
+            None => (self.config.connector_limit, tenant_window),
+        };
+        let mut t = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
+        let Throttle {
+            per_connector,
+            tenant,
+        } = &mut *t;
+        let conn = per_connector.entry(application_id.to_string()).or_default();
+        for (q, window) in [(&mut *conn, conn_window), (&mut *tenant, tenant_window)] {
+            while q.front().is_some_and(|&at| at + window <= now || at > now) {
+                q.pop_front();
+            }
+        }
+        let wait = |q: &VecDeque<Ms>, window: Ms| -> u64 {
+            let oldest = q.front().copied().unwrap_or(now);
+            ((oldest + window - now).max(1) as u64).div_ceil(1000)
+        };
+        if conn.len() as u64 >= conn_limit as u64 {
+            let per = if own.is_some() {
+                format!("{} ms", conn_window)
+            } else {
+                "minute".to_string()
+            };
+            return Err(ApiError::throttled(
+                wait(conn, conn_window),
+                format!("more than {conn_limit} calls a {per} for this connector"),
+            ));
+        }
+        if tenant.len() as u64 >= self.config.tenant_limit as u64 {
+            return Err(ApiError::throttled(
+                wait(tenant, tenant_window),
+                format!(
+                    "more than {} calls a minute for this tenant",
+                    self.config.tenant_limit
+                ),
+            ));
+        }
+        conn.push_back(now);
+        tenant.push_back(now);
+        Ok(())
+    }
+
+    /// Whether this successful delivery to `hook_id` is to be sent once more (and counts it).
+    pub fn take_duplicate(&self, hook_id: &str) -> bool {
+        let mut d = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+        for key in [hook_id, ""] {
+            if let Some(n) = d.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    d.remove(key);
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).
+    pub fn wake_webhooks(&self) {
+        self.webhook_wake.notify_one();
+    }
+
+    /// Writes the state to `--data` atomically (a temporary file, then a rename).
+    pub async fn save(&self) -> Result<(), String> {
+        let Some(path) = self.config.data.clone() else {
+            return Ok(());
+        };
+        let _guard = self.save_lock.lock().await;
+        let text = {
+            let w = self.world();
+            serde_json::to_vec(&*w).map_err(|e| e.to_string())?
+        };
+        tokio::task::spawn_blocking(move || crate::persist::write_atomic(&path, &text))
+            .await
+            .map_err(|e| e.to_string())?
+    }
+
+    pub fn record(&self, method: &Method, path: &str, status: u16, changed_state: bool) {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let at = self.now();
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(LoggedRequest {
+                seq,
+                at,
+                method: method.to_string(),
+                path: path.to_string(),
+                status,
+                changed_state,
+            });
+    }
+}
