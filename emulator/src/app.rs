@@ -49,10 +49,11 @@ async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next
     if platform && method != Method::OPTIONS {
         let status = resp.status().as_u16();
         let changed = changes_state(&method, &path, status);
+        tracing::debug!(%method, path, status, changed, "platform call");
         state.record(&method, &path, status, changed);
         if changed {
             if let Err(e) = state.save().await {
-                eprintln!("kaizala-emulator: could not save state: {e}");
+                tracing::error!("could not save state: {e}");
             }
         }
     }
@@ -278,7 +279,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
             let _ = rx.await;
         });
         if let Err(e) = serve.await {
-            eprintln!("kaizala-emulator: server error: {e}");
+            tracing::error!("server error: {e}");
         }
     });
     Ok(Running {

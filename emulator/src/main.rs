@@ -37,9 +37,12 @@ struct Args {
     /// Largest media upload in bytes (larger ones get 413).
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     media_limit: usize,
-    /// Print nothing but the listening line.
+    /// Print only the listening line, and warnings and errors (on stderr).
     #[arg(long)]
     quiet: bool,
+    /// Also log every platform call (method, path, status) on stderr.
+    #[arg(long, conflicts_with = "quiet")]
+    verbose: bool,
     /// Serve the --static files cross-origin isolated (COOP/COEP headers), for fine-grained
     /// `performance.now()` in benchmarks.
     #[arg(long)]
@@ -49,6 +52,19 @@ struct Args {
 #[tokio::main]
 async fn main() {
     let a = Args::parse();
+    let level = if a.quiet {
+        tracing::Level::WARN
+    } else if a.verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let config = Config {
         port: a.port,
         static_dir: a.static_dir,
@@ -67,6 +83,7 @@ async fn main() {
     let running = match start(config).await {
         Ok(r) => r,
         Err(e) => {
+            // A start-up refusal is the command's answer, not a log line.
             eprintln!("kaizala-emulator: {e}");
             std::process::exit(1);
         }

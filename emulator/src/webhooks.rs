@@ -557,6 +557,7 @@ fn apply(state: &AppState, due: &[Due], outcomes: &[bool]) -> bool {
         if front.failures >= MAX_FAILURES {
             // Disabled; the event stays at the front and goes again once re-enabled.
             h.active = false;
+            tracing::info!(webhook = %h.id, url = %h.callback_url, "webhook disabled after {MAX_FAILURES} failed tries");
         } else {
             let factor = 1i64 << front.failures.saturating_sub(1).min(40);
             front.next_at = now.saturating_add(backoff.saturating_mul(factor));
@@ -577,7 +578,7 @@ pub async fn delivery_loop(state: AppState) {
                 futures_util::future::join_all(due.iter().map(|d| deliver(&state.http, d))).await;
             if apply(&state, &due, &outcomes) {
                 if let Err(e) = state.save().await {
-                    eprintln!("kaizala-emulator: could not save state: {e}");
+                    tracing::error!("could not save state: {e}");
                 }
             }
             continue;
