@@ -1,5 +1,7 @@
 //! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles (§2, §6).
 
+use std::collections::HashSet;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -137,24 +139,26 @@ impl Caller {
         direct
     }
 
+    /// Whether the caller administers a group above `group_id` (walked without recursion, each
+    /// group once).
     fn admin_of_ancestor(&self, w: &World, group_id: &str) -> bool {
-        let mut seen: Vec<String> = Vec::new();
-        let mut stack: Vec<String> = w
-            .groups
-            .get(group_id)
-            .map(|g| g.parents.clone())
-            .unwrap_or_default();
-        while let Some(p) = stack.pop() {
-            if seen.contains(&p) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = vec![group_id];
+        while let Some(id) = stack.pop() {
+            let Some(g) = w.groups.get(id) else {
                 continue;
-            }
-            if let Some(pg) = w.groups.get(&p) {
-                if pg.role_of(&self.user_id) == Some(Role::Admin) {
-                    return true;
+            };
+            for p in &g.parents {
+                if !seen.insert(p.as_str()) {
+                    continue;
                 }
-                stack.extend(pg.parents.iter().cloned());
+                if let Some(pg) = w.groups.get(p) {
+                    if pg.role_of(&self.user_id) == Some(Role::Admin) {
+                        return true;
+                    }
+                    stack.push(p.as_str());
+                }
             }
-            seen.push(p);
         }
         false
     }

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
+use crate::hierarchy::{self, View};
 use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
 use crate::paths::{GroupPath, Params, SubGroupPath};
 use crate::shared::AppState;
@@ -38,8 +39,9 @@ pub fn routes() -> Router<AppState> {
 /// organisation admin or a group token counts as "Admin"). A group the caller does not itself reach
 /// but sees through the hierarchy (a member of a parent reading its sub-groups) shows "Member": a
 /// read view, never admin rights.
-pub fn group_json(w: &World, caller: &Caller, g: &Group, detail: bool) -> Value {
-    let role = caller.role_in(w, &g.id).unwrap_or(Role::Member);
+pub fn group_json(view: &mut View<'_>, g: &Group, detail: bool) -> Value {
+    let w = view.w;
+    let role = view.role(g).unwrap_or(Role::Member);
     let sub_count = g
         .sub_groups
         .iter()
@@ -57,7 +59,12 @@ pub fn group_json(w: &World, caller: &Caller, g: &Group, detail: bool) -> Value 
     }
     out.insert("groupType".into(), json!(g.group_type));
     if detail {
-        out.insert("userCount".into(), json!(w.hierarchy_user_count(&g.id)));
+        let count = w
+            .groups
+            .get_key_value(&g.id)
+            .map(|(id, _)| view.user_count(id))
+            .unwrap_or_default();
+        out.insert("userCount".into(), json!(count));
         out.insert("currentLevelUserCount".into(), json!(g.members.len()));
     }
     out.insert("callerRole".into(), json!(role.as_str()));
@@ -208,6 +215,7 @@ async fn list(
     let detail = query_flag(&q, "showDetail")?;
     let all = query_flag(&q, "fetchAllGroups")?;
     let w = state.world();
+    let mut view = View::new(&w, &caller);
     let picked: Vec<&Group> = match &caller.group_limit {
         Some(gid) => w.groups.get(gid).into_iter().collect(),
         None => w
@@ -215,7 +223,7 @@ async fn list(
             .values()
             .filter(|g| {
                 if all {
-                    caller.role_in(&w, &g.id).is_some()
+                    view.role(g).is_some()
                 } else {
                     g.role_of(&caller.user_id).is_some()
                 }
@@ -224,7 +232,7 @@ async fn list(
     };
     let groups: Vec<Value> = sorted(picked)
         .into_iter()
-        .map(|g| group_json(&w, &caller, g, detail))
+        .map(|g| group_json(&mut view, g, detail))
         .collect();
     Ok(Json(json!({ "groups": groups })))
 }
@@ -239,9 +247,8 @@ async fn get_one(
     let gid = p.group_id;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
-    Ok(Json(
-        json!({ "groups": [group_json(&w, &caller, g, true)] }),
-    ))
+    let mut view = View::new(&w, &caller);
+    Ok(Json(json!({ "groups": [group_json(&mut view, g, true)] })))
 }
 
 /// `POST /groups/{groupId}/subGroups` {groupName, groupImageUrl?, members?, welcomeMessage,
@@ -261,6 +268,7 @@ async fn create_sub_group(
     {
         let w = state.world();
         caller.admin_of(&w, &parent)?;
+        hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
     }
     let name = req_str(&body, &["groupName"], "groupName")?;
     let image =
@@ -271,6 +279,7 @@ async fn create_sub_group(
     let (out, events) = {
         let mut w = state.world();
         let mapped = caller.admin_of(&w, &parent)?.mapped_to_tenant;
+        hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
         let caller_mobile = w.user_mobile(&caller.user_id);
         let id = new_group(
             &mut w,
@@ -368,12 +377,17 @@ async fn add_sub_groups(
             if *sid == parent {
                 return Err(ApiError::invalid(at, "a group cannot be its own sub-group"));
             }
-            if w.descendants(sid).contains(&parent) {
+            if hierarchy::is_at_or_above(&w, sid, &parent) {
                 return Err(ApiError::invalid(
                     at,
                     "that group is above this one in the hierarchy: adding it would make a cycle",
                 ));
             }
+            // Every new link starts at `parent`, so each one is checked on its own.
+            hierarchy::check_depth(
+                hierarchy::depth(&w, &parent) + hierarchy::height(&w, sid),
+                &at,
+            )?;
             caller.admin_of(&w, sid).map_err(|e| ApiError {
                 field: Some(at.clone()),
                 ..e
@@ -415,38 +429,84 @@ async fn add_sub_groups(
     Ok(Json(json!({ "result": true })))
 }
 
-/// A group with its direct sub-groups under `subGroups`; with `deep`, each nested the same way.
-/// `path` guards against cycles (refused on the way in, but the hierarchy is walked defensively).
-fn with_sub_groups(
-    w: &World,
-    caller: &Caller,
-    g: &Group,
-    deep: bool,
-    path: &mut Vec<String>,
-) -> Value {
-    let mut out = group_json(w, caller, g, true);
-    path.push(g.id.clone());
-    let subs: Vec<&Group> = g
-        .sub_groups
-        .iter()
-        .filter(|s| !path.contains(*s))
-        .filter_map(|s| w.groups.get(s))
-        .collect();
-    let subs: Vec<Value> = sorted(subs)
-        .into_iter()
-        .map(|s| {
-            if deep {
-                with_sub_groups(w, caller, s, true, path)
-            } else {
-                group_json(w, caller, s, true)
-            }
+/// One group being listed with its sub-groups: its own fields, the sub-groups still to list, and
+/// those already listed.
+struct Frame<'w> {
+    id: &'w str,
+    value: Value,
+    subs: std::vec::IntoIter<&'w Group>,
+    done: Vec<Value>,
+}
+
+/// A group with its direct sub-groups under `subGroups`; with `deep`, each nested the same way down
+/// to `MAX_DEPTH` levels. Built with a stack of its own (never recursion); a group is not listed
+/// below itself; more than `MAX_LISTED` entries is a 400.
+fn with_sub_groups<'w>(view: &mut View<'w>, g: &'w Group, deep: bool) -> ApiResult<Value> {
+    let w = view.w;
+    let mut listed = 1usize;
+    let mut open = |view: &mut View<'w>,
+                    g: &'w Group,
+                    path: &[Frame<'w>]|
+     -> ApiResult<Frame<'w>> {
+        let subs: Vec<&Group> = g
+            .sub_groups
+            .iter()
+            .filter(|s| **s != g.id && !path.iter().any(|f| f.id == s.as_str()))
+            .filter_map(|s| w.groups.get(s))
+            .collect();
+        let subs = sorted(subs);
+        listed = listed.saturating_add(subs.len());
+        if listed > hierarchy::MAX_LISTED {
+            return Err(ApiError::bad_request(format!(
+                "this hierarchy lists more than {} groups in one answer; read it level by level (without fetchAllGroups)",
+                hierarchy::MAX_LISTED
+            )));
+        }
+        Ok(Frame {
+            id: g.id.as_str(),
+            value: group_json(view, g, true),
+            subs: subs.into_iter(),
+            done: Vec::new(),
         })
-        .collect();
-    path.pop();
-    if let Value::Object(o) = &mut out {
-        o.insert("subGroups".into(), Value::Array(subs));
+    };
+    let mut stack: Vec<Frame<'w>> = Vec::new();
+    let root = open(view, g, &stack)?;
+    stack.push(root);
+    loop {
+        let level = stack.len();
+        let Some(top) = stack.last_mut() else {
+            return Err(ApiError::with_status(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ));
+        };
+        match top.subs.next() {
+            Some(sub) if deep && level + 1 < hierarchy::MAX_DEPTH => {
+                let frame = open(view, sub, &stack)?;
+                stack.push(frame);
+            }
+            Some(sub) if deep => {
+                // The last level: listed, not opened (a hierarchy saved before the limit existed
+                // may go deeper).
+                let mut v = group_json(view, sub, true);
+                v["subGroups"] = json!([]);
+                top.done.push(v);
+            }
+            Some(sub) => {
+                let v = group_json(view, sub, true);
+                top.done.push(v);
+            }
+            None => {
+                let Some(mut frame) = stack.pop() else {
+                    continue;
+                };
+                frame.value["subGroups"] = Value::Array(frame.done);
+                match stack.last_mut() {
+                    Some(parent) => parent.done.push(frame.value),
+                    None => return Ok(frame.value),
+                }
+            }
+        }
     }
-    out
 }
 
 /// `GET /groups/{groupId}/subGroups?fetchAllGroups` → the group (every field) with
@@ -463,8 +523,8 @@ async fn list_sub_groups(
     let deep = query_flag(&q, "fetchAllGroups")?;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
-    let mut path = Vec::new();
-    Ok(Json(with_sub_groups(&w, &caller, g, deep, &mut path)))
+    let mut view = View::new(&w, &caller);
+    Ok(Json(with_sub_groups(&mut view, g, deep)?))
 }
 
 /// `DELETE /groups/{groupId}/subGroups/{subGroupId}` → `{result: true}`: the sub-group becomes a

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod faults;
 pub mod groups;
+pub mod hierarchy;
 pub mod input;
 pub mod media;
 pub mod members;

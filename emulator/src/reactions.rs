@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
 /// Whether `a` and `b` are the same group or one lies below the other (content of a parent group is
 /// seen, and reacted to, from its sub-groups).
 fn related(w: &World, a: &str, b: &str) -> bool {
-    a == b || w.descendants(a).iter().any(|d| d == b) || w.descendants(b).iter().any(|d| d == a)
+    crate::hierarchy::is_at_or_above(w, a, b) || crate::hierarchy::is_at_or_above(w, b, a)
 }
 
 /// 404 unless `reference_id` is a message or an action of `source`.

@@ -468,43 +468,6 @@ impl World {
             .map(|u| u.mobile.clone())
             .unwrap_or_default()
     }
-
-    /// Every group below `id` (not including it), depth first, without repeats.
-    pub fn descendants(&self, id: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut stack: Vec<String> = self
-            .groups
-            .get(id)
-            .map(|g| g.sub_groups.iter().rev().cloned().collect())
-            .unwrap_or_default();
-        while let Some(next) = stack.pop() {
-            if next == id || out.contains(&next) {
-                continue;
-            }
-            if let Some(g) = self.groups.get(&next) {
-                stack.extend(g.sub_groups.iter().rev().cloned());
-            }
-            out.push(next);
-        }
-        out
-    }
-
-    /// Distinct users in a group and its whole hierarchy.
-    pub fn hierarchy_user_count(&self, id: &str) -> usize {
-        let mut ids: Vec<&str> = Vec::new();
-        let mut all = vec![id.to_string()];
-        all.extend(self.descendants(id));
-        for gid in &all {
-            if let Some(g) = self.groups.get(gid) {
-                for m in &g.members {
-                    if !ids.contains(&m.user_id.as_str()) {
-                        ids.push(m.user_id.as_str());
-                    }
-                }
-            }
-        }
-        ids.len()
-    }
 }
 
 pub fn system_now() -> Ms {
