@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
 use crate::paths::{Params, WebhookPath};
 use crate::shared::AppState;
-use crate::state::{random_token, Ms, Webhook, World, DAY_MS};
+use crate::state::{random_token, Ms, Role, Webhook, World, DAY_MS};
 
 /// The event types of §5, in the order the platform lists them.
 pub const EVENT_TYPES: &[&str] = &[
@@ -328,23 +328,67 @@ async fn register(
     Ok(Json(json!({ "webhookId": id })))
 }
 
-/// A listed webhook (§5). `active` is false when disabled or past its validity.
-fn webhook_json(h: &Webhook, now: Ms) -> Value {
-    json!({
+/// What a caller may do with a registered webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Not even know it exists (another connector's, or an object the caller does not reach).
+    None,
+    /// See it listed, without its `callbackToken`.
+    See,
+    /// Change or remove it, and see its `callbackToken`.
+    Manage,
+}
+
+/// Who may see and manage a webhook. Seeing it takes what registering it took: the same connector,
+/// and a token that reaches its object (the group, or the action's group). Managing it takes more,
+/// because its `callbackToken` is the receiver's secret and its URL decides where the events go: the
+/// user who registered it, or an admin of its object. A webhook on an action package (packages are
+/// not stored, so anyone may register one) is seen and managed by whoever registered it and by an
+/// organisation admin only.
+pub fn access(w: &World, caller: &Caller, h: &Webhook) -> Access {
+    if h.application_id != caller.application_id {
+        return Access::None;
+    }
+    let own = h.owner_id == caller.user_id;
+    let group = match h.object_type.as_str() {
+        "Group" => Some(h.object_id.as_str()),
+        "Action" => w.actions.get(&h.object_id).map(|a| a.group_id.as_str()),
+        _ => None,
+    };
+    match group {
+        Some(gid) => match caller.role_in(w, gid) {
+            None => Access::None,
+            Some(Role::Admin) => Access::Manage,
+            Some(Role::Member) if own => Access::Manage,
+            Some(Role::Member) => Access::See,
+        },
+        None if own || (caller.org_admin && caller.group_limit.is_none()) => Access::Manage,
+        None => Access::None,
+    }
+}
+
+/// A listed webhook (§5). `active` is false when disabled or past its validity; `callbackToken`
+/// is there only for a caller who may manage the webhook.
+fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
+    let mut v = json!({
         "id": h.id,
         "objectId": h.object_id,
         "objectType": h.object_type,
         "events": h.event_types,
         "filters": h.filters,
         "callbackUrl": h.callback_url,
-        "callbackToken": h.callback_token,
         "ts": h.created_at,
         "validity": h.validity,
         "active": h.active && h.validity > now,
-    })
+    });
+    if access == Access::Manage {
+        v["callbackToken"] = json!(h.callback_token);
+    }
+    v
 }
 
-/// `GET /webhook?objectId=&objectType=` → the caller's connector's webhooks, oldest first.
+/// `GET /webhook?objectId=&objectType=` → the caller's connector's webhooks that it may see
+/// (`access`), oldest first.
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -358,23 +402,37 @@ async fn list(
     };
     let w = state.world();
     let now = w.now();
-    let mut hooks: Vec<&Webhook> = w
+    let mut hooks: Vec<(&Webhook, Access)> = w
         .webhooks
         .values()
         .filter(|h| h.application_id == caller.application_id)
         .filter(|h| object_id.is_none_or(|o| *o == h.object_id))
         .filter(|h| object_type.as_ref().is_none_or(|t| *t == h.object_type))
+        .map(|h| (h, access(&w, &caller, h)))
+        .filter(|(_, a)| *a != Access::None)
         .collect();
-    hooks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    let list: Vec<Value> = hooks.iter().map(|h| webhook_json(h, now)).collect();
+    hooks.sort_by(|(a, _), (b, _)| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let list: Vec<Value> = hooks
+        .iter()
+        .map(|(h, a)| webhook_json(h, now, *a))
+        .collect();
     Ok(Json(json!({ "webhooks": list })))
 }
 
+/// The webhook, when the caller may manage it: 404 when it may not even see it, 403 when it may
+/// only see it.
 fn owned<'w>(w: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Webhook> {
-    w.webhooks
+    let h = w
+        .webhooks
         .get(id)
-        .filter(|h| h.application_id == caller.application_id)
-        .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))
+        .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))?;
+    match access(w, caller, h) {
+        Access::Manage => Ok(h),
+        Access::See => Err(ApiError::forbidden(
+            "only the user who registered this webhook, or an admin of its group, may change or remove it",
+        )),
+        Access::None => Err(ApiError::not_found(format!("no webhook {id}"))),
+    }
 }
 
 /// `PUT /webhook/{webhookId}`: any subset of the registration fields, plus `Active` (or `active`).
