@@ -6,19 +6,18 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::shared::{AppState, Shared};
 
 /// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
-fn is_platform_path(path: &str) -> bool {
+pub fn is_platform_path(path: &str) -> bool {
     let mut segs = path.trim_start_matches('/').split('/');
     let first = segs.next().unwrap_or_default();
     let second = segs.next().unwrap_or_default();
@@ -183,30 +182,6 @@ async fn not_found(req: Request) -> ApiError {
     ))
 }
 
-pub fn cors() -> CorsLayer {
-    let allowed = [
-        "accesstoken",
-        "applicationid",
-        "applicationsecret",
-        "refreshtoken",
-        "content-type",
-        "kz-callback-token",
-    ]
-    .map(HeaderName::from_static);
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods(AllowMethods::list([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ]))
-        .allow_headers(AllowHeaders::list(allowed))
-        .expose_headers([header::LOCATION, header::RETRY_AFTER])
-        .max_age(Duration::from_secs(600))
-}
-
 pub fn router(state: AppState) -> Router {
     let resources = Router::new()
         .merge(crate::groups::routes())
@@ -226,13 +201,20 @@ pub fn router(state: AppState) -> Router {
         app = app.nest("/_emulator", crate::devapi::routes());
     }
     app = app.fallback(fallback);
-    app.layer(middleware::from_fn_with_state(state.clone(), apply_faults))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            log_and_persist,
-        ))
-        .layer(cors())
-        .with_state(state)
+    app.layer(axum::extract::DefaultBodyLimit::max(
+        crate::input::BODY_LIMIT,
+    ))
+    .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        log_and_persist,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::origins::guard,
+    ))
+    .layer(crate::origins::cors(state.config.allow_origins.clone()))
+    .with_state(state)
 }
 
 /// A running emulator (tests start one on port 0).
@@ -272,7 +254,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let state: AppState = Arc::new(Shared::new(world, config, url.clone()));
     state.save().await?;
     let app = router(state.clone());
-    tokio::spawn(crate::webhooks::delivery_loop(state.clone()));
+    crate::webhooks::delivery::start_all(&state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {

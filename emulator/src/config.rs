@@ -15,14 +15,22 @@ pub struct Config {
     pub tenant_limit: u32,
     /// The first webhook retry waits this long; each later one twice the one before.
     pub webhook_backoff_ms: u64,
+    /// How long one webhook delivery may take before it counts as a failed try.
+    pub webhook_timeout_ms: u64,
     /// How long a webhook callback has to echo the validation token.
     pub validation_timeout_ms: u64,
     /// Largest media upload, in bytes (413 above it).
     pub media_limit: usize,
+    /// Bytes all stored media may take together (413 past it).
+    pub media_quota: usize,
     pub quiet: bool,
     /// Serve `static_dir` cross-origin isolated (COOP `same-origin`, COEP `require-corp`), so a
     /// page's `performance.now()` counts in microseconds rather than Chromium's coarse 100 µs.
     pub cross_origin_isolated: bool,
+    /// PINs a number may be sent in an hour without one being used to sign in (429 past it).
+    pub pins_per_hour: u32,
+    /// Origins besides loopback ones whose pages may call (`*`: any); see `origins`.
+    pub allow_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -37,9 +45,13 @@ impl Default for Config {
             // 6 retries at 45.7 min × 2^n add up to 2 days (§5).
             webhook_backoff_ms: 2_742_857,
             validation_timeout_ms: 5_000,
+            webhook_timeout_ms: 10_000,
             media_limit: 25 * 1024 * 1024,
+            media_quota: 256 * 1024 * 1024,
             quiet: false,
             cross_origin_isolated: false,
+            allow_origins: Vec::new(),
+            pins_per_hour: 5,
         }
     }
 }

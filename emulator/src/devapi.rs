@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -13,11 +12,13 @@ use serde_json::{json, Value};
 use crate::access::{endpoint_url, origin_of};
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
-use crate::input::{opt_bool, opt_i64, req_str, JsonBody};
+use crate::inbox::Refused;
+use crate::input::{opt_bool, opt_i64, req_str, JsonBody, RawBody};
 use crate::paths::{ConnectorGroupPath, ConnectorPath, InboxPath, Params};
 use crate::shared::AppState;
 use crate::state::{
-    iso, new_id, random_token, Connector, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+    iso, new_id, random_token, Connector, LoggedRequest, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+    MAX_ADVANCE_MS, MAX_INSTANT,
 };
 use crate::tokens::issue_refresh_token;
 
@@ -165,7 +166,10 @@ async fn relocate(
             .user_id_by_mobile(&mobile)
             .ok_or_else(|| ApiError::not_found(format!("no user {mobile}")))?;
         let region = format!("inc-{:03}", w.next_region);
-        w.next_region += 1;
+        w.next_region = w
+            .next_region
+            .checked_add(1)
+            .ok_or_else(|| ApiError::bad_request("no region is left to move the user to"))?;
         let old = w
             .users
             .get(&id)
@@ -202,15 +206,34 @@ async fn advance_clock(
             "the clock only moves forward",
         ));
     }
+    if ms > MAX_ADVANCE_MS {
+        return Err(ApiError::invalid(
+            "advanceMs",
+            format!("moves the clock at most {MAX_ADVANCE_MS} ms (100 years) at a time"),
+        ));
+    }
     let out = {
         let mut w = state.world();
-        w.clock_offset_ms += ms;
+        let past_end = w.now().checked_add(ms).is_none_or(|t| t > MAX_INSTANT);
+        if past_end {
+            return Err(ApiError::invalid(
+                "advanceMs",
+                format!(
+                    "would move the clock past {}, its last instant",
+                    iso(MAX_INSTANT)
+                ),
+            ));
+        }
+        w.clock_offset_ms = w.clock_offset_ms.saturating_add(ms);
         json!({"now": w.now(), "iso": iso(w.now()), "offsetMs": w.clock_offset_ms})
     };
     state.wake_webhooks();
     let _ = state.save().await;
     Ok(Json(out))
 }
+
+/// The longest planned delay of a call.
+const MAX_FAULT_DELAY_MS: u64 = 10 * 60 * 1000;
 
 async fn list_faults(State(state): State<AppState>) -> Json<Value> {
     let f = state
@@ -243,6 +266,12 @@ async fn add_faults(
         if f.status.is_some_and(|s| !(100..=599).contains(&s)) {
             return Err(ApiError::invalid("status", "must be an HTTP status"));
         }
+        if f.delay_ms.is_some_and(|ms| ms > MAX_FAULT_DELAY_MS) {
+            return Err(ApiError::invalid(
+                "delayMs",
+                format!("must be at most {MAX_FAULT_DELAY_MS} (10 minutes)"),
+            ));
+        }
         parsed.push(f);
     }
     let n = parsed.len();
@@ -263,9 +292,15 @@ async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "result": true }))
 }
 
-/// `GET /_emulator/requests` → every platform call received, in order.
+/// `GET /_emulator/requests` → the last `LOG_CAPACITY` platform calls received, in order.
 async fn requests(State(state): State<AppState>) -> Json<Value> {
-    let log = state.log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let log: Vec<LoggedRequest> = state
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect();
     Json(json!({ "requests": log }))
 }
 
@@ -287,11 +322,11 @@ async fn inbox_get(
         )
             .into_response();
     }
-    let inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    let events: Vec<Value> = inbox
-        .get(&name)
-        .map(|v| v.iter().rev().cloned().collect())
-        .unwrap_or_default();
+    let events = state
+        .inbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .list(&name);
     Json(json!({ "name": name, "events": events })).into_response()
 }
 
@@ -299,8 +334,8 @@ async fn inbox_post(
     State(state): State<AppState>,
     Params(InboxPath { name }): Params<InboxPath>,
     headers: HeaderMap,
-    body: Bytes,
-) -> Json<Value> {
+    RawBody(body): RawBody,
+) -> ApiResult<Json<Value>> {
     let now = state.now();
     let parsed: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
@@ -308,17 +343,30 @@ async fn inbox_post(
         .get("kz-callback-token")
         .and_then(|h| h.to_str().ok())
         .map(str::to_string);
-    let mut inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    let list = inbox.entry(name).or_default();
-    list.push(json!({
+    let event = json!({
         "receivedAt": now,
         "headers": {"kz-callback-token": token},
         "body": parsed,
-    }));
-    if list.len() > 1000 {
-        list.remove(0);
+    });
+    let kept = state
+        .inbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(&name, &event);
+    match kept {
+        Ok(()) => Ok(Json(json!({ "received": true }))),
+        Err(Refused::EventTooLarge) => Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLarge",
+            Refused::EventTooLarge.message(),
+        )),
+        Err(Refused::NameTooLong) => Err(ApiError::invalid("name", Refused::NameTooLong.message())),
+        Err(e) => Err(ApiError::new(
+            axum::http::StatusCode::INSUFFICIENT_STORAGE,
+            "InsufficientStorage",
+            e.message(),
+        )),
     }
-    Json(json!({ "received": true }))
 }
 
 async fn inbox_clear(
@@ -329,7 +377,7 @@ async fn inbox_clear(
         .inbox
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .remove(&name);
+        .clear(&name);
     Json(json!({ "result": true }))
 }
 
@@ -422,12 +470,9 @@ async fn add_duplicates(
         Some(Value::String(id)) => return Err(ApiError::not_found(format!("no webhook {id}"))),
         Some(_) => return Err(ApiError::invalid("webhookId", "must be a string")),
     };
-    *state
-        .duplicates
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_insert(0) += count;
+    let mut d = state.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+    let n = d.entry(key).or_insert(0);
+    *n = n.saturating_add(count);
     Ok(Json(json!({ "result": true })))
 }
 

@@ -22,6 +22,10 @@ impl<'a> Target<'a> {
     }
 }
 
+/// Events a webhook holds while its callback is down; later ones are dropped (and counted) until it
+/// catches up.
+pub const MAX_QUEUE: usize = 1000;
+
 /// Queues `event_type` with `data` on every active, unexpired webhook registered for the target's
 /// group, action or action package and listening to that event type. Returns how many were queued;
 /// the caller wakes the delivery task (`Shared::wake_webhooks`) once the world lock is released.
@@ -54,6 +58,14 @@ pub fn emit(
             _ => false,
         };
         if !hit {
+            continue;
+        }
+        if hook.queue.len() >= MAX_QUEUE {
+            hook.dropped = hook.dropped.saturating_add(1);
+            if hook.dropped == 1 || hook.dropped.is_multiple_of(1000) {
+                tracing::warn!(webhook = %hook.id, url = %hook.callback_url, dropped = hook.dropped,
+                    "the webhook's queue holds {MAX_QUEUE} undelivered events; newer events are dropped");
+            }
             continue;
         }
         let event = json!({

@@ -31,12 +31,18 @@ struct Args {
     /// (the default spreads 6 retries over 2 days; tests use e.g. 50).
     #[arg(long, default_value_t = 2_742_857)]
     webhook_backoff_ms: u64,
+    /// How long one webhook delivery may take before it counts as a failed try, in ms.
+    #[arg(long, default_value_t = 10_000)]
+    webhook_timeout_ms: u64,
     /// How long a webhook callback has to echo the validation token, in ms.
     #[arg(long, default_value_t = 5_000)]
     validation_timeout_ms: u64,
     /// Largest media upload in bytes (larger ones get 413).
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     media_limit: usize,
+    /// Bytes all stored media may take together (uploads past it get 413).
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    media_quota: usize,
     /// Print only the listening line, and warnings and errors (on stderr).
     #[arg(long)]
     quiet: bool,
@@ -47,6 +53,13 @@ struct Args {
     /// `performance.now()` in benchmarks.
     #[arg(long)]
     cross_origin_isolated: bool,
+    /// PINs one number may be sent in an hour without one being used to sign in (then 429).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pins_per_hour: u32,
+    /// Also let pages from ORIGIN call the emulator (repeatable; `*` for any origin). Loopback
+    /// origins (http://localhost:*, http://127.0.0.1:*, http://[::1]:*) always may.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
 }
 
 #[tokio::main]
@@ -74,9 +87,13 @@ async fn main() {
         tenant_limit: a.tenant_limit,
         webhook_backoff_ms: a.webhook_backoff_ms,
         validation_timeout_ms: a.validation_timeout_ms,
+        webhook_timeout_ms: a.webhook_timeout_ms,
         media_limit: a.media_limit,
+        media_quota: a.media_quota,
         quiet: a.quiet,
         cross_origin_isolated: a.cross_origin_isolated,
+        allow_origins: a.allow_origin,
+        pins_per_hour: a.pins_per_hour,
     };
     let quiet = config.quiet;
     let dev_api = config.dev_api;

@@ -1,15 +1,15 @@
 //! The state every handler shares (`AppState`): the world behind its lock, the configuration, the throttle, the request log, planned faults, duplicates, the dev inbox and the HTTP client.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::Method;
-use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
+use crate::inbox::Inboxes;
 use crate::state::{LoggedRequest, Ms, World};
 
 #[derive(Default)]
@@ -23,20 +23,27 @@ pub struct Shared {
     pub config: Config,
     /// `http://127.0.0.1:port`, for when a request has no Host header.
     pub origin: String,
-    pub log: Mutex<Vec<LoggedRequest>>,
+    /// The last `LOG_CAPACITY` platform calls (empty without the dev API, which is its only reader).
+    pub log: Mutex<VecDeque<LoggedRequest>>,
     seq: AtomicU64,
     pub faults: Mutex<Vec<Fault>>,
     pub throttle: Mutex<Throttle>,
     /// Successful webhook deliveries still to be sent once more (`POST /_emulator/duplicates`):
     /// per webhook id, or for any webhook under `""`.
     pub duplicates: Mutex<HashMap<String, u32>>,
-    pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
-    pub webhook_wake: tokio::sync::Notify,
+    pub inbox: Mutex<Inboxes>,
+    /// The running delivery task of each webhook, by id, with what wakes it.
+    pub hook_tasks: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub http: reqwest::Client,
     save_lock: tokio::sync::Mutex<()>,
 }
 
 pub type AppState = Arc<Shared>;
+
+/// Calls the request log keeps (the oldest goes first).
+pub const LOG_CAPACITY: usize = 10_000;
+/// A logged path is clipped to this many characters.
+pub const LOG_PATH_CHARS: usize = 256;
 
 impl Shared {
     pub fn new(world: World, config: Config, origin: String) -> Shared {
@@ -44,13 +51,13 @@ impl Shared {
             world: Mutex::new(world),
             config,
             origin,
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(VecDeque::new()),
             seq: AtomicU64::new(0),
             faults: Mutex::new(Vec::new()),
             throttle: Mutex::new(Throttle::default()),
             duplicates: Mutex::new(HashMap::new()),
-            inbox: Mutex::new(BTreeMap::new()),
-            webhook_wake: tokio::sync::Notify::new(),
+            inbox: Mutex::new(Inboxes::default()),
+            hook_tasks: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -88,13 +95,18 @@ impl Shared {
         } = &mut *t;
         let conn = per_connector.entry(application_id.to_string()).or_default();
         for (q, window) in [(&mut *conn, conn_window), (&mut *tenant, tenant_window)] {
-            while q.front().is_some_and(|&at| at + window <= now || at > now) {
+            while q
+                .front()
+                .is_some_and(|&at| at.saturating_add(window) <= now || at > now)
+            {
                 q.pop_front();
             }
         }
         let wait = |q: &VecDeque<Ms>, window: Ms| -> u64 {
             let oldest = q.front().copied().unwrap_or(now);
-            ((oldest + window - now).max(1) as u64).div_ceil(1000)
+            u64::try_from(oldest.saturating_add(window).saturating_sub(now).max(1))
+                .unwrap_or(1)
+                .div_ceil(1000)
         };
         if conn.len() as u64 >= conn_limit as u64 {
             let per = if own.is_some() {
@@ -136,9 +148,12 @@ impl Shared {
         false
     }
 
-    /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).
+    /// Wakes every webhook's delivery task (after queueing events, re-enabling a webhook, or a clock jump).
     pub fn wake_webhooks(&self) {
-        self.webhook_wake.notify_one();
+        let tasks = self.hook_tasks.lock().unwrap_or_else(|e| e.into_inner());
+        for wake in tasks.values() {
+            wake.notify_one();
+        }
     }
 
     /// Writes the state to `--data` atomically (a temporary file, then a rename).
@@ -156,19 +171,29 @@ impl Shared {
             .map_err(|e| e.to_string())?
     }
 
+    /// Adds a call to the request log (a ring of the last `LOG_CAPACITY`, paths clipped to
+    /// `LOG_PATH_CHARS`); nothing is kept without the dev API.
     pub fn record(&self, method: &Method, path: &str, status: u16, changed_state: bool) {
+        if !self.config.dev_api {
+            return;
+        }
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let at = self.now();
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(LoggedRequest {
-                seq,
-                at,
-                method: method.to_string(),
-                path: path.to_string(),
-                status,
-                changed_state,
-            });
+        let path = match path.char_indices().nth(LOG_PATH_CHARS) {
+            Some((cut, _)) => format!("{}…", &path[..cut]),
+            None => path.to_string(),
+        };
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        while log.len() >= LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(LoggedRequest {
+            seq,
+            at,
+            method: method.as_str().chars().take(16).collect(),
+            path,
+            status,
+            changed_state,
+        });
     }
 }

@@ -10,6 +10,11 @@ use serde_json::Value;
 pub type Ms = i64;
 
 pub const DAY_MS: Ms = 24 * 60 * 60 * 1000;
+/// The last instant the emulator's clock may show (9999-12-31T23:59:59.999Z): every date the
+/// platform hands out stays a four-digit year, and adding any lifetime to it cannot overflow.
+pub const MAX_INSTANT: Ms = 253_402_300_799_999;
+/// The most `/_emulator/clock` moves the clock in one call (100 years).
+pub const MAX_ADVANCE_MS: Ms = 100 * 365 * DAY_MS;
 pub const ACCESS_TOKEN_LIFE_MS: Ms = DAY_MS;
 pub const REFRESH_TOKEN_LIFE_MS: Ms = 365 * DAY_MS;
 /// A refresh token is rotated once 90 % of its life has passed (328.5 days).
@@ -214,6 +219,9 @@ pub struct AccessToken {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sms {
+    /// Numbers the PINs in the order they were sent.
+    #[serde(default)]
+    pub id: u64,
     pub mobile: String,
     pub pin: u32,
     pub application_id: String,
@@ -328,6 +336,9 @@ pub struct Webhook {
     pub active: bool,
     pub queue: VecDeque<PendingEvent>,
     pub delivered: u64,
+    /// Events not queued because the queue was full (`events::MAX_QUEUE`).
+    #[serde(default)]
+    pub dropped: u64,
 }
 
 /// One call seen by the emulator (the dev API's request log).
@@ -363,6 +374,13 @@ pub struct World {
     pub refresh_tokens: HashMap<String, RefreshToken>,
     pub access_tokens: HashMap<String, AccessToken>,
     pub sms: Vec<Sms>,
+    /// The last `Sms::id` handed out.
+    #[serde(default)]
+    pub last_sms_id: u64,
+    /// Per number, the PINs sent in the last hour that were not used to sign in: (sent at, id).
+    /// Kept apart from the SMS outbox, which other numbers' PINs would push out.
+    #[serde(skip)]
+    pub pin_ledger: HashMap<String, VecDeque<(Ms, u64)>>,
     pub oauth_codes: HashMap<String, OAuthCode>,
     pub messages: Vec<Message>,
     pub actions: BTreeMap<String, Action>,
@@ -392,6 +410,8 @@ impl World {
             refresh_tokens: HashMap::new(),
             access_tokens: HashMap::new(),
             sms: Vec::new(),
+            last_sms_id: 0,
+            pin_ledger: HashMap::new(),
             oauth_codes: HashMap::new(),
             messages: Vec::new(),
             actions: BTreeMap::new(),
@@ -407,12 +427,12 @@ impl World {
 
     /// The emulator's clock: real time plus whatever `/_emulator/clock` added.
     pub fn now(&self) -> Ms {
-        system_now() + self.clock_offset_ms
+        system_now().saturating_add(self.clock_offset_ms)
     }
 
     /// A strictly increasing instant, for ordering content by time.
     pub fn instant(&mut self) -> Ms {
-        let t = self.now().max(self.last_instant + 1);
+        let t = self.now().max(self.last_instant.saturating_add(1));
         self.last_instant = t;
         t
     }
@@ -473,7 +493,7 @@ impl World {
 pub fn system_now() -> Ms {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Ms)
+        .map(|d| Ms::try_from(d.as_millis()).unwrap_or(MAX_INSTANT))
         .unwrap_or(0)
 }
 

@@ -1,6 +1,5 @@
 //! Subscribers of public groups (§3): adding, paging through and removing them.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -9,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody};
+use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{is_e164, OrgRole, World};
@@ -195,7 +194,7 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.read")?;
     let gid = p.group_id;

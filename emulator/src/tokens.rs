@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -12,16 +11,21 @@ use serde_json::{json, Value};
 
 use crate::access::{endpoint_url, origin_of};
 use crate::error::{ApiError, ApiResult};
-use crate::input::{req_str, JsonBody};
+use crate::input::{req_str, JsonBody, RawBody};
 use crate::shared::AppState;
 use crate::state::{
     is_e164, random_below, random_token, AccessToken, OAuthCode, OrgRole, RefreshToken, Sms,
     TokenKind, World, ACCESS_TOKEN_LIFE_MS, REFRESH_TOKEN_LIFE_MS, ROTATE_AFTER_MS,
 };
 
-/// A PIN is good for 10 minutes and 5 tries.
+/// A PIN is good for 10 minutes and 3 tries: the third wrong one voids it.
 const PIN_LIFE_MS: i64 = 10 * 60 * 1000;
-const PIN_TRIES: u32 = 5;
+pub const PIN_TRIES: u32 = 3;
+/// The window of `Config::pins_per_hour`.
+const HOUR_MS: i64 = 60 * 60 * 1000;
+/// Numbers the PIN ledger follows at most; past that, a PIN for a number it does not follow yet
+/// waits until some leave the window (so the ledger cannot be flooded away).
+const LEDGER_NUMBERS: usize = 100_000;
 const CODE_LIFE_MS: i64 = 10 * 60 * 1000;
 
 pub fn routes() -> Router<AppState> {
@@ -109,7 +113,7 @@ pub fn issue_refresh_token(
             user_id: user_id.to_string(),
             scopes,
             issued_at: now,
-            expires_at: now + REFRESH_TOKEN_LIFE_MS,
+            expires_at: now.saturating_add(REFRESH_TOKEN_LIFE_MS),
             revoked: false,
             successor: None,
         },
@@ -127,7 +131,7 @@ pub fn mint_access_token(
 ) -> Value {
     let now = w.now();
     let token = random_token();
-    grant.expires_at = now + ACCESS_TOKEN_LIFE_MS;
+    grant.expires_at = now.saturating_add(ACCESS_TOKEN_LIFE_MS);
     let expires = grant.expires_at;
     let region = w
         .users
@@ -223,7 +227,7 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
     };
     // From 90 % of its life on, every answer carries the (one) successor that replaces it.
     let mut rotated = None;
-    if now >= rt.issued_at + ROTATE_AFTER_MS {
+    if now >= rt.issued_at.saturating_add(ROTATE_AFTER_MS) {
         let live_successor = rt.successor.clone().filter(|s| {
             w.refresh_tokens
                 .get(s)
@@ -237,7 +241,7 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
                     s.clone(),
                     RefreshToken {
                         issued_at: now,
-                        expires_at: now + REFRESH_TOKEN_LIFE_MS,
+                        expires_at: now.saturating_add(REFRESH_TOKEN_LIFE_MS),
                         revoked: false,
                         successor: None,
                         ..rt.clone()
@@ -272,10 +276,49 @@ fn org_user_id(w: &World, mobile: &str) -> ApiResult<String> {
     }
 }
 
-/// Records a PIN "sent by SMS" (read back at `/_emulator/sms`).
-fn send_pin(w: &mut World, mobile: &str, app_id: &str) {
+/// Records a PIN "sent by SMS" (read back at `/_emulator/sms`) — unless `per_hour` PINs were
+/// already sent to that number in the last hour without one being used to sign in (429). With 3
+/// tries a PIN, that leaves a guesser `3 × per_hour` tries an hour at a 4-digit PIN.
+fn send_pin(w: &mut World, mobile: &str, app_id: &str, per_hour: u32) -> ApiResult<()> {
     let now = w.now();
+    if w.pin_ledger.len() >= LEDGER_NUMBERS {
+        w.pin_ledger.retain(|_, sent| {
+            sent.back()
+                .is_some_and(|(at, _)| at.saturating_add(HOUR_MS) > now)
+        });
+    }
+    let known = w.pin_ledger.contains_key(mobile);
+    if !known && w.pin_ledger.len() >= LEDGER_NUMBERS {
+        return Err(ApiError::throttled(
+            60,
+            "too many numbers asked for PINs in the last hour; try again later",
+        ));
+    }
+    let sent = w.pin_ledger.entry(mobile.to_string()).or_default();
+    while sent
+        .front()
+        .is_some_and(|(at, _)| at.saturating_add(HOUR_MS) <= now)
+    {
+        sent.pop_front();
+    }
+    if sent.len() >= per_hour as usize {
+        let oldest = sent.front().map(|(at, _)| *at).unwrap_or(now);
+        let wait_ms = oldest.saturating_add(HOUR_MS).saturating_sub(now).max(1);
+        let wait = u64::try_from(wait_ms).unwrap_or(1).div_ceil(1000);
+        return Err(ApiError::throttled(
+            wait,
+            format!(
+                "{per_hour} PINs were sent to this number in the last hour without one being used to sign in; try again in {wait} s"
+            ),
+        ));
+    }
+    w.last_sms_id = w.last_sms_id.saturating_add(1);
+    let id = w.last_sms_id;
+    if let Some(sent) = w.pin_ledger.get_mut(mobile) {
+        sent.push_back((now, id));
+    }
     w.sms.push(Sms {
+        id,
         mobile: mobile.to_string(),
         pin: 1000 + random_below(9000),
         application_id: app_id.to_string(),
@@ -287,9 +330,11 @@ fn send_pin(w: &mut World, mobile: &str, app_id: &str) {
         let cut = w.sms.len() - 1000;
         w.sms.drain(..cut);
     }
+    Ok(())
 }
 
-/// Checks a PIN against the newest one sent to that number for that connector; single use.
+/// Checks a PIN against the newest one sent to that number for that connector; single use, and
+/// void after `PIN_TRIES` wrong tries.
 fn check_pin(w: &mut World, mobile: &str, app_id: &str, pin: i64) -> ApiResult<()> {
     let now = w.now();
     let sms = w
@@ -297,20 +342,30 @@ fn check_pin(w: &mut World, mobile: &str, app_id: &str, pin: i64) -> ApiResult<(
         .iter_mut()
         .rev()
         .find(|s| s.mobile == mobile && s.application_id == app_id)
-        .filter(|s| !s.used && s.sent_at + PIN_LIFE_MS > now)
+        .filter(|s| !s.used && s.sent_at.saturating_add(PIN_LIFE_MS) > now)
         .ok_or_else(|| {
             ApiError::unauthorized("no PIN is waiting for that number: call generatePin first")
         })?;
     if sms.attempts >= PIN_TRIES {
-        return Err(ApiError::unauthorized(
-            "too many wrong PINs: call generatePin for a new one",
-        ));
+        return Err(ApiError::unauthorized(format!(
+            "this PIN no longer works after {PIN_TRIES} wrong tries: call generatePin for a new one"
+        )));
     }
     if i64::from(sms.pin) != pin {
-        sms.attempts += 1;
+        sms.attempts = sms.attempts.saturating_add(1);
+        if sms.attempts >= PIN_TRIES {
+            return Err(ApiError::unauthorized(format!(
+                "wrong PIN; after {PIN_TRIES} wrong tries this PIN no longer works: call generatePin for a new one"
+            )));
+        }
         return Err(ApiError::unauthorized("wrong PIN"));
     }
     sms.used = true;
+    let id = sms.id;
+    // A PIN used to sign in no longer counts against the number's hourly PINs.
+    if let Some(sent) = w.pin_ledger.get_mut(mobile) {
+        sent.retain(|(_, i)| *i != id);
+    }
     Ok(())
 }
 
@@ -337,7 +392,7 @@ async fn generate_pin(
     }
     state.throttle(&app_id)?;
     let mut w = state.world();
-    send_pin(&mut w, &mobile, &app_id);
+    send_pin(&mut w, &mobile, &app_id, state.config.pins_per_hour)?;
     Ok(Json(json!({})))
 }
 
@@ -492,7 +547,14 @@ async fn authorize_page(
 }
 
 /// The sign-in page's two steps: the mobile number (a PIN is sent), then the PIN (a redirect with a code).
-async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Response {
+async fn authorize_submit(
+    State(state): State<AppState>,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return e.into_response(),
+    };
     let f = form_fields(&body);
     let mut w = state.world();
     let (client, redirect) = match check_client(&w, &f) {
@@ -515,7 +577,15 @@ async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Respons
         Err(e) => return Html(mobile_form(&f, &e.message)).into_response(),
     };
     if f.get("step").map(String::as_str) != Some("pin") {
-        send_pin(&mut w, &mobile, &client);
+        if let Err(e) = send_pin(&mut w, &mobile, &client, state.config.pins_per_hour) {
+            let mut resp = Html(mobile_form(&f, &e.message)).into_response();
+            *resp.status_mut() = e.status;
+            if let Some(s) = e.retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+            }
+            return resp;
+        }
         return Html(pin_form(&f, &mobile, "")).into_response();
     }
     let pin: i64 = match f.get("pin").and_then(|p| p.trim().parse().ok()) {
@@ -534,7 +604,7 @@ async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Respons
             application_id: client,
             user_id,
             redirect_uri: redirect.clone(),
-            expires_at: now + CODE_LIFE_MS,
+            expires_at: now.saturating_add(CODE_LIFE_MS),
         },
     );
     let mut target = redirect;
@@ -553,7 +623,7 @@ async fn authorize_submit(State(state): State<AppState>, body: Bytes) -> Respons
 async fn oauth_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
     let f = form_fields(&body);
     let get = |k: &str| -> ApiResult<String> {

@@ -754,7 +754,7 @@ async fn bots_are_managed_by_the_organisation_admin() {
 }
 
 #[tokio::test]
-async fn cors_allows_any_origin_and_the_custom_headers() {
+async fn cors_allows_loopback_origins_and_the_custom_headers() {
     let e = emu().await;
     let r = e
         .http

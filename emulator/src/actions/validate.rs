@@ -45,12 +45,17 @@ pub(super) fn media_prefix(action_type: &str) -> &'static str {
 }
 
 /// A positive number of hours (`dueDate`, `expiryInHours`, `validity`).
+/// The longest a due date, poll expiry or validity may be, in hours (100 years).
+const MAX_HOURS: f64 = 876_000.0;
+/// The longest meeting, in minutes (a year).
+const MAX_MEETING_MINUTES: i64 = 525_600;
+
 pub(super) fn opt_hours(body: &Value, names: &[&str], path: &str) -> ApiResult<Option<f64>> {
     match opt_f64(body, names, path)? {
-        Some(h) if h > 0.0 && h.is_finite() => Ok(Some(h)),
+        Some(h) if h > 0.0 && h <= MAX_HOURS => Ok(Some(h)),
         Some(_) => Err(ApiError::invalid(
             path,
-            "must be a positive number of hours",
+            format!("must be a positive number of hours, at most {MAX_HOURS} (100 years)"),
         )),
         None => Ok(None),
     }
@@ -319,8 +324,11 @@ pub(super) fn validate(
             }
             let duration = opt_i64(body, &["duration", "DurationInMins"], &at("duration"))?
                 .unwrap_or(DEFAULT_MEETING_MINUTES);
-            if duration <= 0 {
-                return Err(ApiError::invalid(at("duration"), "must be a positive number of minutes"));
+            if !(1..=MAX_MEETING_MINUTES).contains(&duration) {
+                return Err(ApiError::invalid(
+                    at("duration"),
+                    format!("must be a positive number of minutes, at most {MAX_MEETING_MINUTES} (a year)"),
+                ));
             }
             let mut out = json!({"title": title, "startingTime": start, "duration": duration});
             if let Some(place) = field(body, &["place"]) {

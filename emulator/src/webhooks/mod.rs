@@ -1,4 +1,7 @@
-//! Outgoing webhooks (§5): registration with callback validation, listing, update, removal, and the delivery task with retries.
+//! Outgoing webhooks (§5): registration with callback validation, who may see and manage them,
+//! listing, update and removal (delivery is in `delivery`).
+
+pub mod delivery;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
 use crate::paths::{Params, WebhookPath};
 use crate::shared::AppState;
-use crate::state::{random_token, Ms, Role, Webhook, World, DAY_MS};
+use crate::state::{random_token, Ms, Role, Webhook, World, DAY_MS, MAX_INSTANT};
 
 /// The event types of §5, in the order the platform lists them.
 pub const EVENT_TYPES: &[&str] = &[
@@ -41,11 +44,8 @@ pub const MAX_FAILURES: u32 = 7;
 /// A registration without `validity` lasts two years (§5).
 pub const DEFAULT_VALIDITY_MS: Ms = 2 * 365 * DAY_MS;
 
-/// How long one delivery may take before it counts as failed.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The delivery task never sleeps longer than this, so a clock jump (`/_emulator/clock`) is noticed.
-const MAX_IDLE_MS: Ms = 250;
+/// The most of a callback's answer to the validation request that is read.
+pub const VALIDATION_ANSWER_LIMIT: usize = 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -182,6 +182,15 @@ fn callback_context(body: &Value) -> Option<Value> {
 fn validity(body: &Value, now: Ms) -> ApiResult<Option<Ms>> {
     let v = opt_i64(body, &["validity", "Validity"], "validity")?;
     if let Some(v) = v {
+        if v > MAX_INSTANT {
+            return Err(ApiError::invalid(
+                "validity",
+                format!(
+                    "{v} is beyond {} ({MAX_INSTANT}); it is an expiry time in epoch milliseconds",
+                    crate::state::iso(MAX_INSTANT)
+                ),
+            ));
+        }
         if v <= now {
             return Err(ApiError::invalid(
                 "validity",
@@ -247,10 +256,21 @@ async fn validate_callback(state: &AppState, url: &str) -> ApiResult<()> {
             .await
             .map_err(|e| describe(&e))?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| describe(&e))?;
         if !status.is_success() {
             return Err(format!("it answered {status}"));
         }
+        // The answer is read up to `VALIDATION_ANSWER_LIMIT` bytes: a token is 43.
+        let mut resp = resp;
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+            if body.len() + chunk.len() > VALIDATION_ANSWER_LIMIT {
+                return Err(format!(
+                    "it answered more than {VALIDATION_ANSWER_LIMIT} bytes"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body);
         if text.trim() != token {
             return Err("it answered 2xx without the token as its body".to_string());
         }
@@ -321,10 +341,12 @@ async fn register(
                 active: true,
                 queue: Default::default(),
                 delivered: 0,
+                dropped: 0,
             },
         );
         id
     };
+    delivery::ensure_task(&state, &id);
     Ok(Json(json!({ "webhookId": id })))
 }
 
@@ -531,123 +553,4 @@ async fn remove(
     owned(&w, &caller, &id)?;
     w.webhooks.remove(&id);
     Ok(Json(json!({ "result": true })))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Delivery
-
-/// One event due for delivery: a copy taken under the lock, posted without it.
-struct Due {
-    hook_id: String,
-    url: String,
-    token: Option<String>,
-    event: Value,
-}
-
-/// The front event of every active, unexpired webhook that is due now, and the earliest instant
-/// at which a not-yet-due one will be.
-fn collect_due(state: &AppState) -> (Vec<Due>, Option<Ms>, Ms) {
-    let w = state.world();
-    let now = w.now();
-    let mut due = Vec::new();
-    let mut earliest: Option<Ms> = None;
-    for h in w.webhooks.values() {
-        if !h.active || h.validity <= now {
-            continue;
-        }
-        let Some(front) = h.queue.front() else {
-            continue;
-        };
-        if front.next_at <= now {
-            due.push(Due {
-                hook_id: h.id.clone(),
-                url: h.callback_url.clone(),
-                token: h.callback_token.clone(),
-                event: front.event.clone(),
-            });
-        } else {
-            earliest = Some(earliest.map_or(front.next_at, |e| e.min(front.next_at)));
-        }
-    }
-    (due, earliest, now)
-}
-
-/// Posts one event; true when the callback answered 2xx.
-async fn deliver(http: &reqwest::Client, d: &Due) -> bool {
-    let mut req = http.post(&d.url).timeout(DELIVERY_TIMEOUT).json(&d.event);
-    if let Some(t) = &d.token {
-        req = req.header("kz-callback-token", t);
-    }
-    match tokio::time::timeout(DELIVERY_TIMEOUT + Duration::from_secs(1), req.send()).await {
-        Ok(Ok(resp)) => resp.status().is_success(),
-        _ => false,
-    }
-}
-
-/// Records the outcome of a round; true when anything changed.
-fn apply(state: &AppState, due: &[Due], outcomes: &[bool]) -> bool {
-    let backoff = i64::try_from(state.config.webhook_backoff_ms).unwrap_or(i64::MAX);
-    let mut w = state.world();
-    let now = w.now();
-    let mut changed = false;
-    for (d, ok) in due.iter().zip(outcomes) {
-        let Some(h) = w.webhooks.get_mut(&d.hook_id) else {
-            continue; // deleted meanwhile
-        };
-        // Only if the event is still the one at the front (nothing rearranged the queue meanwhile).
-        if !h.queue.front().is_some_and(|f| f.event == d.event) {
-            continue;
-        }
-        changed = true;
-        if *ok && state.take_duplicate(&d.hook_id) {
-            // At-least-once (§5): as if the receiver's answer was lost, the same event goes again.
-            continue;
-        }
-        if *ok {
-            h.queue.pop_front();
-            h.delivered += 1;
-            continue;
-        }
-        let Some(front) = h.queue.front_mut() else {
-            continue;
-        };
-        front.failures = front.failures.saturating_add(1);
-        if front.failures >= MAX_FAILURES {
-            // Disabled; the event stays at the front and goes again once re-enabled.
-            h.active = false;
-            tracing::info!(webhook = %h.id, url = %h.callback_url, "webhook disabled after {MAX_FAILURES} failed tries");
-        } else {
-            let factor = 1i64 << front.failures.saturating_sub(1).min(40);
-            front.next_at = now.saturating_add(backoff.saturating_mul(factor));
-        }
-    }
-    changed
-}
-
-/// The delivery task: runs for the life of the server. Each round posts the due front event of
-/// every webhook concurrently (so one webhook's events go one at a time, in order), then records
-/// the outcomes: 2xx removes the event, anything else schedules a retry after
-/// `webhook_backoff_ms × 2^(failures−1)`, and the 7th failed try disables the webhook.
-pub async fn delivery_loop(state: AppState) {
-    loop {
-        let (due, earliest, now) = collect_due(&state);
-        if !due.is_empty() {
-            let outcomes =
-                futures_util::future::join_all(due.iter().map(|d| deliver(&state.http, d))).await;
-            if apply(&state, &due, &outcomes) {
-                if let Err(e) = state.save().await {
-                    tracing::error!("could not save state: {e}");
-                }
-            }
-            continue;
-        }
-        let wait = earliest
-            .map(|t| t.saturating_sub(now).clamp(1, MAX_IDLE_MS))
-            .unwrap_or(MAX_IDLE_MS);
-        let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(1));
-        tokio::select! {
-            _ = state.webhook_wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
 }
