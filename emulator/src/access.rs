@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
             let user = w
-                .users
+                .users()
                 .get(&at.user_id)
                 .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
             if user.region != region {

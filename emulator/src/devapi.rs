@@ -63,7 +63,7 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
         OrgRole::Bot => "Bot",
     };
     let users: Vec<Value> = w
-        .users
+        .users()
         .values()
         .filter(|u| matches!(u.org_role, OrgRole::OrgAdmin | OrgRole::User))
         .map(|u| {
@@ -138,7 +138,7 @@ async fn sms(
     let w = state.world();
     let messages: Vec<Value> = w
         .sms
-        .iter()
+        .values()
         .rev()
         .filter(|s| s.mobile == mobile)
         .map(|s| {
@@ -170,13 +170,14 @@ async fn relocate(
             .next_region
             .checked_add(1)
             .ok_or_else(|| ApiError::bad_request("no region is left to move the user to"))?;
+        w.touch();
         let old = w
-            .users
+            .users()
             .get(&id)
             .map(|u| u.region.clone())
             .unwrap_or_default();
-        if let Some(u) = w.users.get_mut(&id) {
-            u.region = region.clone();
+        if let Some(mut u) = w.user_mut(&id) {
+            u.set_region(region.clone());
         }
         (old, region)
     };
@@ -225,6 +226,7 @@ async fn advance_clock(
             ));
         }
         w.clock_offset_ms = w.clock_offset_ms.saturating_add(ms);
+        w.touch();
         json!({"now": w.now(), "iso": iso(w.now()), "offsetMs": w.clock_offset_ms})
     };
     state.wake_webhooks();
@@ -434,8 +436,8 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
             None => g
                 .members
                 .iter()
-                .find(|m| m.role == crate::state::Role::Admin)
-                .map(|m| m.user_id.clone())
+                .find(|(_, role)| **role == crate::state::Role::Admin)
+                .map(|(id, _)| id.clone())
                 .ok_or_else(|| ApiError::bad_request("the group has no admin"))?,
         };
         let token = issue_refresh_token(

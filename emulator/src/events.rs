@@ -39,27 +39,26 @@ pub fn emit(
     let now = w.now();
     let event_id = new_id();
     let (from_mobile, from_name, from_pic) = w
-        .users
+        .users()
         .get(from_user_id)
         .map(|u| (u.mobile.clone(), u.name.clone(), u.profile_pic.clone()))
         .unwrap_or_default();
+    let listening = w.webhooks.keys_where(|hook| {
+        hook.active
+            && hook.validity > now
+            && hook.event_types.iter().any(|t| t == event_type)
+            && match hook.object_type.as_str() {
+                "Group" => hook.object_id == target.group_id,
+                "Action" => target.action_id == Some(hook.object_id.as_str()),
+                "ActionPackage" => target.package_id == Some(hook.object_id.as_str()),
+                _ => false,
+            }
+    });
     let mut queued = 0;
-    for hook in w.webhooks.values_mut() {
-        if !hook.active || hook.validity <= now {
+    for id in listening {
+        let Some(hook) = w.webhooks.get_mut(&id) else {
             continue;
-        }
-        if !hook.event_types.iter().any(|t| t == event_type) {
-            continue;
-        }
-        let hit = match hook.object_type.as_str() {
-            "Group" => hook.object_id == target.group_id,
-            "Action" => target.action_id == Some(hook.object_id.as_str()),
-            "ActionPackage" => target.package_id == Some(hook.object_id.as_str()),
-            _ => false,
         };
-        if !hit {
-            continue;
-        }
         if hook.queue.len() >= MAX_QUEUE {
             hook.dropped = hook.dropped.saturating_add(1);
             if hook.dropped == 1 || hook.dropped.is_multiple_of(1000) {

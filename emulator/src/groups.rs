@@ -14,7 +14,7 @@ use crate::hierarchy::{self, View};
 use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
 use crate::paths::{GroupPath, Params, SubGroupPath};
 use crate::shared::AppState;
-use crate::state::{Group, Membership, OrgRole, Role, World};
+use crate::state::{Group, OrgRole, Role, World};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -99,10 +99,7 @@ fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> usize
         let uid = w.ensure_user(m, OrgRole::User);
         if let Some(g) = w.groups.get_mut(group_id) {
             if g.role_of(&uid).is_none() {
-                g.members.push(Membership {
-                    user_id: uid,
-                    role: Role::Member,
-                });
+                g.members.insert(uid, Role::Member);
                 added += 1;
             }
         }
@@ -129,8 +126,8 @@ fn new_group(
             welcome_message,
             group_type: group_type.to_string(),
             mapped_to_tenant: mapped,
-            members: Vec::new(),
-            subscribers: Vec::new(),
+            members: Default::default(),
+            subscribers: Default::default(),
             sub_groups: Vec::new(),
             parents: Vec::new(),
             created_at,
@@ -172,7 +169,7 @@ async fn create(
     let out = {
         let mut w = state.world();
         let creator = w
-            .users
+            .users()
             .get(&caller.user_id)
             .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
         let mapped = creator.org_role != OrgRole::External;
@@ -186,10 +183,7 @@ async fn create(
             mapped,
         );
         if let Some(g) = w.groups.get_mut(&id) {
-            g.members.push(Membership {
-                user_id: caller.user_id.clone(),
-                role: Role::Admin,
-            });
+            g.members.insert(caller.user_id.clone(), Role::Admin);
         }
         let others: Vec<String> = members
             .into_iter()
@@ -292,10 +286,7 @@ async fn create_sub_group(
         if let Some(g) = w.groups.get_mut(&id) {
             g.parents.push(parent.clone());
             if add_caller {
-                g.members.push(Membership {
-                    user_id: caller.user_id.clone(),
-                    role: Role::Admin,
-                });
+                g.members.insert(caller.user_id.clone(), Role::Admin);
             }
         }
         if let Some(pg) = w.groups.get_mut(&parent) {

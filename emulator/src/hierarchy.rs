@@ -121,7 +121,7 @@ pub fn user_count(w: &World, id: &str) -> usize {
     let groups = std::iter::once(id).chain(descendants(w, id));
     for gid in groups {
         if let Some(g) = w.groups.get(gid) {
-            users.extend(g.members.iter().map(|m| m.user_id.as_str()));
+            users.extend(g.members.keys().map(String::as_str));
         }
     }
     users.len()
@@ -207,9 +207,9 @@ impl<'w> View<'w> {
 pub fn all_user_counts(w: &World) -> HashMap<&str, usize> {
     let mut groups_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for g in w.groups.values() {
-        for m in &g.members {
+        for user_id in g.members.keys() {
             groups_of
-                .entry(m.user_id.as_str())
+                .entry(user_id.as_str())
                 .or_default()
                 .push(g.id.as_str());
         }

@@ -23,6 +23,7 @@ pub mod seed;
 pub mod shared;
 pub mod state;
 pub mod subscribers;
+pub mod table;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

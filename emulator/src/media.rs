@@ -272,7 +272,7 @@ fn store(
             id: id.clone(),
             file_name,
             mime,
-            bytes,
+            bytes: bytes.into(),
             uploaded_by: user_id.to_string(),
             uploaded_at,
         },

@@ -11,7 +11,7 @@ use crate::events::{emit, Target};
 use crate::input::{phones, req_str, JsonBody};
 use crate::paths::{GroupPath, MemberPath, Params};
 use crate::shared::AppState;
-use crate::state::{Membership, OrgRole, Role, World};
+use crate::state::{OrgRole, Role, World};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The §5 MemberAdded / MemberRemoved data for one member.
 fn member_event(w: &World, user_id: &str, role: Role) -> Value {
-    let u = w.users.get(user_id);
+    let u = w.users().get(user_id);
     json!({
         "member": u.map(|u| u.mobile.clone()).unwrap_or_default(),
         "memberName": u.map(|u| u.name.clone()).unwrap_or_default(),
@@ -40,10 +40,7 @@ fn join(w: &mut World, group_id: &str, user_id: &str, by: &str) -> usize {
     if g.role_of(user_id).is_some() {
         return 0;
     }
-    g.members.push(Membership {
-        user_id: user_id.to_string(),
-        role: Role::Member,
-    });
+    g.members.insert(user_id.to_string(), Role::Member);
     let data = member_event(w, user_id, Role::Member);
     emit(w, Target::group(group_id), "MemberAdded", data, by)
 }
@@ -95,11 +92,11 @@ async fn list(
     let members: Vec<Value> = g
         .members
         .iter()
-        .map(|m| {
-            let u = w.users.get(&m.user_id);
+        .map(|(user_id, role)| {
+            let u = w.users().get(user_id);
             json!({
-                "id": m.user_id,
-                "role": m.role.as_str(),
+                "id": user_id,
+                "role": role.as_str(),
                 "mobileNumber": u.map(|u| u.mobile.clone()).unwrap_or_default(),
                 "isProvisioned": u.is_some_and(|u| u.provisioned),
                 "name": u.map(|u| u.name.clone()).unwrap_or_default(),
@@ -125,7 +122,7 @@ async fn remove(
     let events = {
         let mut w = state.world();
         let g = caller.admin_of(&w, &gid)?;
-        let uid = if w.users.contains_key(&member) {
+        let uid = if w.users().contains_key(&member) {
             Some(member.clone())
         } else {
             w.user_id_by_mobile(&member)
@@ -135,7 +132,7 @@ async fn remove(
                 "{member} is not a member of this group"
             )));
         };
-        let admins = g.members.iter().filter(|m| m.role == Role::Admin).count();
+        let admins = g.members.values().filter(|r| **r == Role::Admin).count();
         if role == Role::Admin && admins <= 1 {
             return Err(ApiError::invalid(
                 "memberId",
@@ -144,7 +141,7 @@ async fn remove(
         }
         let data = member_event(&w, &uid, role);
         if let Some(g) = w.groups.get_mut(&gid) {
-            g.members.retain(|m| m.user_id != uid);
+            g.members.remove(&uid);
         }
         emit(
             &mut w,
@@ -179,7 +176,7 @@ async fn add_bot(
         let mut w = state.world();
         caller.admin_of(&w, &gid)?;
         if !w
-            .users
+            .users()
             .get(&bot)
             .is_some_and(|u| u.org_role == OrgRole::Bot)
         {

@@ -83,13 +83,13 @@ async fn send(
                 ));
             }
             if to_all {
-                recipients = g.subscribers.clone();
+                recipients = g.subscribers.keys().cloned().collect();
             } else {
                 for (i, item) in raw_list.iter().enumerate() {
                     let mobile = item.as_str().unwrap_or_default();
                     let uid = w
                         .user_id_by_mobile(mobile)
-                        .filter(|u| g.subscribers.contains(u))
+                        .filter(|u| g.subscribers.contains_key(u))
                         .ok_or_else(|| {
                             ApiError::invalid(
                                 format!("subscribers[{i}]"),
@@ -104,14 +104,17 @@ async fn send(
         }
         let reference_id = new_id();
         let sent_at = w.instant();
-        w.messages.push(Message {
-            reference_id: reference_id.clone(),
-            group_id: gid.clone(),
-            sender_id: caller.user_id.clone(),
-            text: text.clone(),
-            sent_at,
-            recipients,
-        });
+        w.messages.insert(
+            reference_id.clone(),
+            Message {
+                reference_id: reference_id.clone(),
+                group_id: gid.clone(),
+                sender_id: caller.user_id.clone(),
+                text: text.clone(),
+                sent_at,
+                recipients,
+            },
+        );
         let n = emit(
             &mut w,
             Target::group(&gid),
@@ -151,7 +154,7 @@ async fn list(
     caller.reach(&w, &gid)?;
     let mut found: Vec<&Message> = w
         .messages
-        .iter()
+        .values()
         .filter(|m| m.group_id == gid && m.sent_at >= from)
         .collect();
     found.sort_by_key(|m| m.sent_at);

@@ -41,7 +41,7 @@ fn related(w: &World, a: &str, b: &str) -> bool {
 fn check_reference(w: &World, reference_id: &str, source: &str) -> ApiResult<()> {
     let found = w
         .messages
-        .iter()
+        .values()
         .any(|m| m.reference_id == reference_id && m.group_id == source)
         || w.actions
             .get(reference_id)
@@ -125,7 +125,7 @@ async fn react(
     let source = source_group(&w, &caller, &group_id, Some(source_given))?;
     check_reference(&w, &reference_id, &source)?;
     if reaction_type == "Like" {
-        let earlier = w.reactions.iter().find(|r| {
+        let earlier = w.reactions.values().find(|r| {
             r.reaction_type == "Like"
                 && r.group_id == group_id
                 && r.source_group_id == source
@@ -138,16 +138,19 @@ async fn react(
     }
     let id = new_id();
     let last_modified = w.instant();
-    w.reactions.push(Reaction {
-        id: id.clone(),
-        group_id,
-        source_group_id: source,
-        reference_id,
-        user_id: caller.user_id.clone(),
-        reaction_type,
-        comment,
-        last_modified,
-    });
+    w.reactions.insert(
+        id.clone(),
+        Reaction {
+            id: id.clone(),
+            group_id,
+            source_group_id: source,
+            reference_id,
+            user_id: caller.user_id.clone(),
+            reaction_type,
+            comment,
+            last_modified,
+        },
+    );
     Ok(Json(json!({ "reactionId": id })))
 }
 
@@ -158,7 +161,7 @@ fn in_group<'w>(
     source: &'w str,
 ) -> impl Iterator<Item = &'w Reaction> {
     w.reactions
-        .iter()
+        .values()
         .filter(move |r| r.group_id == group_id && r.source_group_id == source)
 }
 

@@ -1,10 +1,14 @@
 //! The emulated platform's whole state (the "world"): tenant, connectors, users, groups, tokens, content.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+
+use bytes::Bytes;
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::table::{Keyed, Table};
 
 /// Epoch milliseconds.
 pub type Ms = i64;
@@ -161,9 +165,12 @@ pub struct Group {
     /// "Group" or "ConnectGroup" (a managed public group).
     pub group_type: String,
     pub mapped_to_tenant: bool,
-    pub members: Vec<Membership>,
-    /// Subscriber user ids of a public group, in the order they subscribed.
-    pub subscribers: Vec<String>,
+    /// Members by user id, in the order they joined (written as a list of `Membership`).
+    #[serde(with = "members")]
+    pub members: Table<String, Role>,
+    /// Subscriber user ids of a public group, in the order they subscribed (written as a list).
+    #[serde(with = "subscribers")]
+    pub subscribers: Table<String, ()>,
     pub sub_groups: Vec<String>,
     pub parents: Vec<String>,
     pub created_at: Ms,
@@ -174,10 +181,7 @@ impl Group {
         self.group_type == "ConnectGroup"
     }
     pub fn role_of(&self, user_id: &str) -> Option<Role> {
-        self.members
-            .iter()
-            .find(|m| m.user_id == user_id)
-            .map(|m| m.role)
+        self.members.get(user_id).copied()
     }
 }
 
@@ -269,7 +273,9 @@ pub struct Action {
     pub sent_at: Ms,
     pub body: Value,
     pub recipients: Vec<String>,
-    pub responses: Vec<ActionResponse>,
+    /// Responses by id, oldest first (written as a list).
+    #[serde(with = "crate::table::list")]
+    pub responses: Table<String, ActionResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -278,7 +284,7 @@ pub struct Media {
     pub file_name: String,
     pub mime: String,
     #[serde(with = "b64")]
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     pub uploaded_by: String,
     pub uploaded_at: Ms,
 }
@@ -289,10 +295,11 @@ mod b64 {
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
         let s = String::deserialize(d)?;
         base64::engine::general_purpose::STANDARD
             .decode(s)
+            .map(bytes::Bytes::from)
             .map_err(serde::de::Error::custom)
     }
 }
@@ -368,12 +375,19 @@ pub struct SeedInfo {
 pub struct World {
     pub version: u32,
     pub tenant: Tenant,
-    pub connectors: BTreeMap<String, Connector>,
-    pub users: BTreeMap<String, User>,
-    pub groups: BTreeMap<String, Group>,
-    pub refresh_tokens: HashMap<String, RefreshToken>,
-    pub access_tokens: HashMap<String, AccessToken>,
-    pub sms: Vec<Sms>,
+    pub connectors: Table<String, Connector>,
+    /// Read with `users()`, changed through `insert_user`, `user_mut` and `remove_user`, which keep
+    /// `mobiles` in step.
+    users: Table<String, User>,
+    /// User ids by mobile number (rebuilt by `reindex`, never saved).
+    #[serde(skip)]
+    mobiles: HashMap<String, String>,
+    pub groups: Table<String, Group>,
+    pub refresh_tokens: Table<String, RefreshToken>,
+    pub access_tokens: Table<String, AccessToken>,
+    /// The SMS outbox by `Sms::id` (written as a list).
+    #[serde(with = "sms_list")]
+    pub sms: Table<u64, Sms>,
     /// The last `Sms::id` handed out.
     #[serde(default)]
     pub last_sms_id: u64,
@@ -381,17 +395,25 @@ pub struct World {
     /// Kept apart from the SMS outbox, which other numbers' PINs would push out.
     #[serde(skip)]
     pub pin_ledger: HashMap<String, VecDeque<(Ms, u64)>>,
-    pub oauth_codes: HashMap<String, OAuthCode>,
-    pub messages: Vec<Message>,
-    pub actions: BTreeMap<String, Action>,
-    pub media: HashMap<String, Media>,
-    pub reactions: Vec<Reaction>,
-    pub webhooks: BTreeMap<String, Webhook>,
+    pub oauth_codes: Table<String, OAuthCode>,
+    /// Messages by reference id, oldest first (written as a list).
+    #[serde(with = "crate::table::list")]
+    pub messages: Table<String, Message>,
+    pub actions: Table<String, Action>,
+    pub media: Table<String, Media>,
+    /// Reactions by id, oldest first (written as a list).
+    #[serde(with = "crate::table::list")]
+    pub reactions: Table<String, Reaction>,
+    pub webhooks: Table<String, Webhook>,
     pub next_region: u32,
     pub clock_offset_ms: Ms,
     /// The last instant handed out for ordering (sentAt values are unique and increasing).
     pub last_instant: Ms,
     pub seed: SeedInfo,
+    /// Whether a field outside the tables (the clock, the region counter, …) changed since the last
+    /// save; set through `touch`.
+    #[serde(skip)]
+    meta_changed: bool,
 }
 
 pub const STATE_VERSION: u32 = 1;
@@ -404,25 +426,118 @@ impl World {
                 id: new_id(),
                 name: String::new(),
             },
-            connectors: BTreeMap::new(),
-            users: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            refresh_tokens: HashMap::new(),
-            access_tokens: HashMap::new(),
-            sms: Vec::new(),
+            connectors: Table::new(),
+            users: Table::new(),
+            mobiles: HashMap::new(),
+            groups: Table::new(),
+            refresh_tokens: Table::new(),
+            access_tokens: Table::new(),
+            sms: Table::new(),
             last_sms_id: 0,
             pin_ledger: HashMap::new(),
-            oauth_codes: HashMap::new(),
-            messages: Vec::new(),
-            actions: BTreeMap::new(),
-            media: HashMap::new(),
-            reactions: Vec::new(),
-            webhooks: BTreeMap::new(),
+            oauth_codes: Table::new(),
+            messages: Table::new(),
+            actions: Table::new(),
+            media: Table::new(),
+            reactions: Table::new(),
+            webhooks: Table::new(),
             next_region: 1,
             clock_offset_ms: 0,
             last_instant: 0,
             seed: SeedInfo::default(),
+            meta_changed: true,
         }
+    }
+
+    pub fn users(&self) -> &Table<String, User> {
+        &self.users
+    }
+
+    /// Adds (or replaces) a user, keeping the number index in step.
+    pub fn insert_user(&mut self, user: User) {
+        if let Some(old) = self.users.get(&user.id) {
+            if self.mobiles.get(&old.mobile) == Some(&user.id) {
+                self.mobiles.remove(&old.mobile);
+            }
+        }
+        if !user.mobile.is_empty() {
+            self.mobiles.insert(user.mobile.clone(), user.id.clone());
+        }
+        self.users.insert(user.id.clone(), user);
+    }
+
+    /// A user to change; its number cannot change this way (the index would go stale).
+    pub fn user_mut(&mut self, id: &str) -> Option<UserMut<'_>> {
+        self.users.get_mut(id).map(UserMut)
+    }
+
+    pub fn remove_user(&mut self, id: &str) -> Option<User> {
+        let user = self.users.remove(id)?;
+        if self.mobiles.get(&user.mobile).is_some_and(|u| u == id) {
+            self.mobiles.remove(&user.mobile);
+        }
+        Some(user)
+    }
+
+    /// Rebuilds what is not saved (the number index) after a world was read.
+    pub fn reindex(&mut self) {
+        self.mobiles = self
+            .users()
+            .values()
+            .filter(|u| !u.mobile.is_empty())
+            .map(|u| (u.mobile.clone(), u.id.clone()))
+            .collect();
+        self.last_sms_id = self
+            .last_sms_id
+            .max(self.sms.keys().copied().max().unwrap_or(0));
+    }
+
+    /// Notes that a field outside the tables changed (so the next save writes it).
+    pub fn touch(&mut self) {
+        self.meta_changed = true;
+    }
+
+    /// Whether anything changed since the last save (`take_meta_changed` and the tables' own).
+    pub fn has_changes(&self) -> bool {
+        self.meta_changed
+            || self.connectors.has_changes()
+            || self.users.has_changes()
+            || self.groups.has_changes()
+            || self.refresh_tokens.has_changes()
+            || self.access_tokens.has_changes()
+            || self.sms.has_changes()
+            || self.oauth_codes.has_changes()
+            || self.messages.has_changes()
+            || self.actions.has_changes()
+            || self.media.has_changes()
+            || self.reactions.has_changes()
+            || self.webhooks.has_changes()
+    }
+
+    pub fn take_meta_changed(&mut self) -> bool {
+        std::mem::take(&mut self.meta_changed)
+    }
+
+    /// The users table, for the store (which drains and reloads it).
+    pub fn users_table(&mut self) -> &mut Table<String, User> {
+        &mut self.users
+    }
+
+    /// Every row of every table (and the fields outside them) is to be written at the next save.
+    pub fn mark_all(&mut self) {
+        self.meta_changed = true;
+        self.connectors.mark_all();
+        self.users.mark_all();
+        self.groups.mark_all();
+        self.refresh_tokens.mark_all();
+        self.access_tokens.mark_all();
+        self.sms.mark_all();
+        self.oauth_codes.mark_all();
+        self.messages.mark_all();
+        self.actions.mark_all();
+        self.media.mark_all();
+        self.reactions.mark_all();
+        self.webhooks.mark_all();
     }
 
     /// The emulator's clock: real time plus whatever `/_emulator/clock` added.
@@ -434,11 +549,12 @@ impl World {
     pub fn instant(&mut self) -> Ms {
         let t = self.now().max(self.last_instant.saturating_add(1));
         self.last_instant = t;
+        self.meta_changed = true;
         t
     }
 
     pub fn user_by_mobile(&self, mobile: &str) -> Option<&User> {
-        self.users.values().find(|u| u.mobile == mobile)
+        self.mobiles.get(mobile).and_then(|id| self.users.get(id))
     }
 
     pub fn user_id_by_mobile(&self, mobile: &str) -> Option<String> {
@@ -459,19 +575,16 @@ impl World {
             .into_iter()
             .rev()
             .collect();
-        self.users.insert(
-            id.clone(),
-            User {
-                id: id.clone(),
-                mobile: mobile.to_string(),
-                name: format!("User {tail}"),
-                profile_pic: String::new(),
-                org_role: as_role,
-                region: "inc-000".into(),
-                provisioned: false,
-                bot: None,
-            },
-        );
+        self.insert_user(User {
+            id: id.clone(),
+            mobile: mobile.to_string(),
+            name: format!("User {tail}"),
+            profile_pic: String::new(),
+            org_role: as_role,
+            region: "inc-000".into(),
+            provisioned: false,
+            bot: None,
+        });
         id
     }
 
@@ -487,6 +600,107 @@ impl World {
             .get(id)
             .map(|u| u.mobile.clone())
             .unwrap_or_default()
+    }
+}
+
+/// A user being changed: everything but the mobile number (which `World`'s index follows).
+pub struct UserMut<'a>(&'a mut User);
+
+impl std::ops::Deref for UserMut<'_> {
+    type Target = User;
+    fn deref(&self) -> &User {
+        self.0
+    }
+}
+
+impl UserMut<'_> {
+    pub fn set_name(&mut self, name: String) {
+        self.0.name = name;
+    }
+    pub fn set_profile_pic(&mut self, pic: String) {
+        self.0.profile_pic = pic;
+    }
+    pub fn set_region(&mut self, region: String) {
+        self.0.region = region;
+    }
+}
+
+impl Keyed for Message {
+    type Key = String;
+    fn key(&self) -> String {
+        self.reference_id.clone()
+    }
+}
+
+impl Keyed for Reaction {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Keyed for ActionResponse {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+/// A group's members, written as `[{user_id, role}]` in the order they joined.
+mod members {
+    use super::{Membership, Role, Table};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Table<String, Role>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(t.iter().map(|(user_id, role)| Membership {
+            user_id: user_id.clone(),
+            role: *role,
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table<String, Role>, D::Error> {
+        let list = Vec::<Membership>::deserialize(d)?;
+        Ok(list.into_iter().map(|m| (m.user_id, m.role)).collect())
+    }
+}
+
+/// A public group's subscribers, written as a list of user ids.
+mod subscribers {
+    use super::Table;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Table<String, ()>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(t.keys())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table<String, ()>, D::Error> {
+        let list = Vec::<String>::deserialize(d)?;
+        Ok(list.into_iter().map(|id| (id, ())).collect())
+    }
+}
+
+/// The SMS outbox, written as a list; entries from before `Sms::id` existed are numbered in order.
+mod sms_list {
+    use super::{Sms, Table};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Table<u64, Sms>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(t.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table<u64, Sms>, D::Error> {
+        let list = Vec::<Sms>::deserialize(d)?;
+        let numbered = list.iter().all(|m| m.id > 0) && list.windows(2).all(|w| w[0].id < w[1].id);
+        Ok(list
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut m)| {
+                if !numbered {
+                    m.id = i as u64 + 1;
+                }
+                (m.id, m)
+            })
+            .collect())
     }
 }
 

@@ -12,6 +12,7 @@ use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody}
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{is_e164, OrgRole, World};
+use crate::table::Table;
 
 /// Largest (and default) page of `POST /groups/{groupId}/subscribers`.
 const PAGE: i64 = 50;
@@ -125,12 +126,14 @@ async fn add(
         "isAdded",
         |w, gid, mobile| {
             let uid = w.ensure_user(mobile, OrgRole::External);
-            match w.groups.get_mut(gid) {
-                Some(g) if g.subscribers.contains(&uid) => {
+            match w.groups.get(gid) {
+                Some(g) if g.subscribers.contains_key(&uid) => {
                     outcome("isAdded", false, Some("already a subscriber of this group"))
                 }
-                Some(g) => {
-                    g.subscribers.push(uid);
+                Some(_) => {
+                    if let Some(g) = w.groups.get_mut(gid) {
+                        g.subscribers.insert(uid, ());
+                    }
                     outcome("isAdded", true, None)
                 }
                 None => outcome("isAdded", false, Some("the group no longer exists")),
@@ -157,13 +160,19 @@ async fn remove(
         scope,
         "isRemoved",
         |w, gid, mobile| {
-            let uid = w.user_id_by_mobile(mobile);
-            match (uid, w.groups.get_mut(gid)) {
-                (Some(uid), Some(g)) if g.subscribers.contains(&uid) => {
-                    g.subscribers.retain(|s| *s != uid);
+            let uid = w.user_id_by_mobile(mobile).filter(|u| {
+                w.groups
+                    .get(gid)
+                    .is_some_and(|g| g.subscribers.contains_key(u))
+            });
+            match uid {
+                Some(uid) => {
+                    if let Some(g) = w.groups.get_mut(gid) {
+                        g.subscribers.remove(&uid);
+                    }
                     outcome("isRemoved", true, None)
                 }
-                _ => outcome("isRemoved", false, Some("not a subscriber of this group")),
+                None => outcome("isRemoved", false, Some("not a subscriber of this group")),
             }
         },
     )
@@ -220,17 +229,14 @@ async fn list(
     };
     let w = state.world();
     public_admin(&w, &caller, &gid)?;
-    let subs: &[String] = w
-        .groups
-        .get(&gid)
-        .map(|g| g.subscribers.as_slice())
-        .unwrap_or_default();
+    let empty = Table::new();
+    let subs = w.groups.get(&gid).map(|g| &g.subscribers).unwrap_or(&empty);
     let page: Vec<Value> = subs
-        .iter()
+        .keys()
         .skip(start)
         .take(count)
         .map(|id| {
-            let u = w.users.get(id);
+            let u = w.users().get(id);
             json!({
                 "id": id,
                 "mobileNumber": u.map(|u| u.mobile.clone()).unwrap_or_default(),

@@ -89,11 +89,14 @@ pub fn issue_refresh_token(
     }
     let scopes = connector.scopes.clone();
     if matches!(kind, TokenKind::Group { .. } | TokenKind::User) {
-        for t in w.refresh_tokens.values_mut() {
-            if t.application_id == app_id
+        let replaced = w.refresh_tokens.keys_where(|t| {
+            t.application_id == app_id
                 && t.kind == kind
+                && !t.revoked
                 && (t.user_id == user_id || matches!(kind, TokenKind::Group { .. }))
-            {
+        });
+        for token in replaced {
+            if let Some(t) = w.refresh_tokens.get_mut(&token) {
                 t.revoked = true;
             }
         }
@@ -134,7 +137,7 @@ pub fn mint_access_token(
     grant.expires_at = now.saturating_add(ACCESS_TOKEN_LIFE_MS);
     let expires = grant.expires_at;
     let region = w
-        .users
+        .users()
         .get(&grant.user_id)
         .map(|u| u.region.clone())
         .unwrap_or_else(|| "inc-000".into());
@@ -200,7 +203,7 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
     if rt.expires_at <= now {
         return Err(ApiError::unauthorized("the refresh token has expired"));
     }
-    if !w.users.contains_key(&rt.user_id) {
+    if !w.users().contains_key(&rt.user_id) {
         return Err(ApiError::unauthorized(
             "the user of this refresh token no longer exists",
         ));
@@ -317,18 +320,21 @@ fn send_pin(w: &mut World, mobile: &str, app_id: &str, per_hour: u32) -> ApiResu
     if let Some(sent) = w.pin_ledger.get_mut(mobile) {
         sent.push_back((now, id));
     }
-    w.sms.push(Sms {
+    w.sms.insert(
         id,
-        mobile: mobile.to_string(),
-        pin: 1000 + random_below(9000),
-        application_id: app_id.to_string(),
-        sent_at: now,
-        used: false,
-        attempts: 0,
-    });
-    if w.sms.len() > 1000 {
-        let cut = w.sms.len() - 1000;
-        w.sms.drain(..cut);
+        Sms {
+            id,
+            mobile: mobile.to_string(),
+            pin: 1000 + random_below(9000),
+            application_id: app_id.to_string(),
+            sent_at: now,
+            used: false,
+            attempts: 0,
+        },
+    );
+    w.touch();
+    while w.sms.len() > 1000 {
+        w.sms.pop_first();
     }
     Ok(())
 }
@@ -337,15 +343,19 @@ fn send_pin(w: &mut World, mobile: &str, app_id: &str, per_hour: u32) -> ApiResu
 /// void after `PIN_TRIES` wrong tries.
 fn check_pin(w: &mut World, mobile: &str, app_id: &str, pin: i64) -> ApiResult<()> {
     let now = w.now();
-    let sms = w
+    let waiting = w
         .sms
-        .iter_mut()
+        .values()
         .rev()
         .find(|s| s.mobile == mobile && s.application_id == app_id)
         .filter(|s| !s.used && s.sent_at.saturating_add(PIN_LIFE_MS) > now)
+        .map(|s| s.id)
         .ok_or_else(|| {
             ApiError::unauthorized("no PIN is waiting for that number: call generatePin first")
         })?;
+    let Some(sms) = w.sms.get_mut(&waiting) else {
+        return Err(ApiError::unauthorized("no PIN is waiting for that number"));
+    };
     if sms.attempts >= PIN_TRIES {
         return Err(ApiError::unauthorized(format!(
             "this PIN no longer works after {PIN_TRIES} wrong tries: call generatePin for a new one"

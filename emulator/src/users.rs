@@ -25,7 +25,7 @@ async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Val
     caller.need("profile.read")?;
     let w = state.world();
     let u = w
-        .users
+        .users()
         .get(&caller.user_id)
         .ok_or_else(|| ApiError::not_found("the signed-in user no longer exists"))?;
     Ok(Json(json!({
@@ -42,7 +42,7 @@ fn bot_json(w: &World, u: &User) -> Value {
         .as_ref()
         .map(|b| (b.creator_id.clone(), b.status.clone()))
         .unwrap_or_default();
-    let creator = w.users.get(&creator_id);
+    let creator = w.users().get(&creator_id);
     json!({
         "botUserId": u.id,
         "name": u.name,
@@ -57,7 +57,7 @@ fn bot_json(w: &World, u: &User) -> Value {
 }
 
 fn bot<'w>(w: &'w World, id: &str) -> ApiResult<&'w User> {
-    w.users
+    w.users()
         .get(id)
         .filter(|u| u.org_role == OrgRole::Bot)
         .ok_or_else(|| ApiError::not_found(format!("no bot {id}")))
@@ -89,7 +89,7 @@ async fn create_bot(
         }),
     };
     let out = bot_json(&w, &user);
-    w.users.insert(id, user);
+    w.insert_user(user);
     Ok(Json(out))
 }
 
@@ -99,7 +99,7 @@ async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     caller.tenant_admin()?;
     let w = state.world();
     let bots: Vec<Value> = w
-        .users
+        .users()
         .values()
         .filter(|u| u.org_role == OrgRole::Bot)
         .map(|u| bot_json(&w, u))
@@ -124,12 +124,12 @@ async fn update_bot(
     let pic = opt_str(&body, &["profilePic"], "profilePic")?;
     let mut w = state.world();
     bot(&w, &id)?;
-    if let Some(u) = w.users.get_mut(&id) {
+    if let Some(mut u) = w.user_mut(&id) {
         if let Some(n) = name {
-            u.name = n;
+            u.set_name(n);
         }
         if let Some(pp) = pic {
-            u.profile_pic = pp;
+            u.set_profile_pic(pp);
         }
     }
     Ok(Json(json!({ "result": true })))
@@ -146,9 +146,11 @@ async fn delete_bot(
     let id = p.bot_user_id;
     let mut w = state.world();
     bot(&w, &id)?;
-    w.users.remove(&id);
-    for g in w.groups.values_mut() {
-        g.members.retain(|m| m.user_id != id);
+    w.remove_user(&id);
+    for gid in w.groups.keys_where(|g| g.members.contains_key(&id)) {
+        if let Some(g) = w.groups.get_mut(&gid) {
+            g.members.remove(&id);
+        }
     }
     w.access_tokens.retain(|_, t| t.user_id != id);
     Ok(Json(json!({ "result": true })))

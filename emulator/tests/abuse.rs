@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use kaizala_emulator::hierarchy::{MAX_DEPTH, MAX_LISTED};
-use kaizala_emulator::state::{Group, Membership, Role};
+use kaizala_emulator::state::{Group, Role};
 use serde_json::{json, Value};
 
 /// How many levels of `subGroups` a nested answer has (the group itself is level 1).
@@ -140,11 +140,8 @@ fn legacy_chain(e: &Emu, parent: &str, len: usize, member: &str) -> Vec<String> 
                 welcome_message: String::new(),
                 group_type: "Group".into(),
                 mapped_to_tenant: true,
-                members: vec![Membership {
-                    user_id: uid.clone(),
-                    role: Role::Member,
-                }],
-                subscribers: Vec::new(),
+                members: [(uid.clone(), Role::Member)].into_iter().collect(),
+                subscribers: Default::default(),
                 sub_groups: Vec::new(),
                 parents: vec![above.clone()],
                 created_at,

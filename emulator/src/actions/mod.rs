@@ -190,7 +190,7 @@ async fn create(
             sent_at,
             body: normalized,
             recipients,
-            responses: Vec::new(),
+            responses: Default::default(),
         };
         let queued = emit_created(&mut w, &action, &caller.origin);
         w.actions.insert(id.clone(), action);

@@ -170,7 +170,7 @@ pub(super) async fn details(
     let anonymous = is_anonymous(a);
     let responses: Vec<Value> = a
         .responses
-        .iter()
+        .values()
         .filter(|r| sees_all || r.responder_id == caller.user_id)
         .map(|r| {
             let mut v = match &r.body {
@@ -198,7 +198,7 @@ pub(super) async fn details(
             .map(|t| {
                 let n = a
                     .responses
-                    .iter()
+                    .values()
                     .filter(|r| first_answer(&r.body) == Some(t.as_str()))
                     .count();
                 json!({"title": t, "count": n})
@@ -212,7 +212,7 @@ pub(super) async fn details(
             .map(|t| {
                 let n = a
                     .responses
-                    .iter()
+                    .values()
                     .filter(|r| first_answer(&r.body) == Some(*t))
                     .count();
                 json!({"title": t, "count": n})
@@ -235,7 +235,7 @@ pub(super) async fn details(
             .iter()
             .map(|mobile| {
                 let uid = w.user_id_by_mobile(mobile).unwrap_or_default();
-                let resp = a.responses.iter().find(|r| r.responder_id == uid);
+                let resp = a.responses.values().find(|r| r.responder_id == uid);
                 let done = resp.is_some_and(|r| body_bool(&r.body, "isCompleted"));
                 let mut v = json!({
                     "assignee": mobile,

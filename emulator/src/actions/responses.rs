@@ -256,7 +256,7 @@ pub(super) async fn respond(
         };
         let existing = match &edit {
             Some(rid) => {
-                let r = a.responses.iter().find(|r| &r.id == rid).ok_or_else(|| {
+                let r = a.responses.values().find(|r| &r.id == rid).ok_or_else(|| {
                     ApiError::not_found(format!("no response {rid} on this action"))
                 })?;
                 if r.responder_id != me {
@@ -269,7 +269,7 @@ pub(super) async fn respond(
             None => {
                 let mine = a
                     .responses
-                    .iter()
+                    .values()
                     .find(|r| r.responder_id == me)
                     .map(|r| r.id.clone());
                 match policy {
@@ -292,18 +292,23 @@ pub(super) async fn respond(
         let Some(stored_action) = w.actions.get_mut(&action_id) else {
             return Err(ApiError::not_found(format!("no action {action_id}")));
         };
-        match stored_action.responses.iter_mut().find(|r| r.id == rid) {
+        match stored_action.responses.get_mut(&rid) {
             Some(r) => {
                 r.body = stored.clone();
                 r.updated_at = t_now;
             }
-            None => stored_action.responses.push(ActionResponse {
-                id: rid.clone(),
-                responder_id: me.clone(),
-                body: stored.clone(),
-                created_at: t_now,
-                updated_at: t_now,
-            }),
+            None => {
+                stored_action.responses.insert(
+                    rid.clone(),
+                    ActionResponse {
+                        id: rid.clone(),
+                        responder_id: me.clone(),
+                        body: stored.clone(),
+                        created_at: t_now,
+                        updated_at: t_now,
+                    },
+                );
+            }
         }
         let target = Target {
             group_id: &a.group_id,

@@ -426,14 +426,17 @@ pub(super) fn audience(w: &World, g: &Group, role: Role, body: &Value) -> ApiRes
         if g.subscribers.is_empty() {
             return Err(ApiError::invalid(name, "the group has no subscribers"));
         }
-        return Ok(g.subscribers.clone());
+        return Ok(g.subscribers.keys().cloned().collect());
     }
     let raw = opt_array(body, &["subscribers"], "subscribers")?
         .cloned()
         .unwrap_or_default();
     let mut out = Vec::new();
     for m in &listed {
-        match w.user_id_by_mobile(m).filter(|u| g.subscribers.contains(u)) {
+        match w
+            .user_id_by_mobile(m)
+            .filter(|u| g.subscribers.contains_key(u))
+        {
             Some(u) => out.push(u),
             None => {
                 let i = raw
