@@ -8,7 +8,8 @@ use axum::http::HeaderMap;
 
 use crate::error::{ApiError, ApiResult};
 use crate::shared::AppState;
-use crate::state::{Group, OrgRole, Role, World};
+use crate::state::{Group, OrgRole, Role};
+use crate::world::World;
 
 /// The principal of a resource call, resolved from its `accessToken` header.
 #[derive(Debug, Clone)]

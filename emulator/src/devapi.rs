@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::{endpoint_url, origin_of};
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
 use crate::inbox::Refused;
@@ -17,7 +18,7 @@ use crate::input::{opt_bool, opt_i64, req_str, JsonBody, RawBody};
 use crate::paths::{ConnectorGroupPath, ConnectorPath, InboxPath, Params};
 use crate::shared::AppState;
 use crate::state::{
-    iso, new_id, random_token, Connector, LoggedRequest, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+    new_id, random_token, Connector, LoggedRequest, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
     MAX_ADVANCE_MS, MAX_INSTANT,
 };
 use crate::tokens::issue_refresh_token;

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::state::{new_id, PendingEvent, World};
+use crate::state::{new_id, PendingEvent};
+use crate::world::World;
 
 /// What an event is about: its group, and (for action events) the action and its package.
 #[derive(Debug, Clone, Copy)]

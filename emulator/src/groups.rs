@@ -14,7 +14,8 @@ use crate::hierarchy::{self, View};
 use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
 use crate::paths::{GroupPath, Params, SubGroupPath};
 use crate::shared::AppState;
-use crate::state::{Group, OrgRole, Role, World};
+use crate::state::{Group, OrgRole, Role};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -97,7 +98,7 @@ fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> usize
     let mut added = 0;
     for m in mobiles {
         let uid = w.ensure_user(m, OrgRole::User);
-        if let Some(g) = w.groups.get_mut(group_id) {
+        if let Some(g) = w.groups.get_mut_inner(group_id) {
             if g.role_of(&uid).is_none() {
                 g.members.insert(uid, Role::Member);
                 added += 1;

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::state::{Group, Role, World};
+use crate::state::{Group, Role};
+use crate::world::World;
 
 /// The most levels a hierarchy may have (a group without parents is level 1).
 ///

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actions;
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod devapi;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod table;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
+pub mod world;
 
 pub use app::{start, Running};
 pub use config::Config;

@@ -15,7 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{req_str, JsonBody};
 use crate::paths::{MediaPath, Params};
 use crate::shared::AppState;
-use crate::state::{Media, World};
+use crate::state::Media;
+use crate::world::World;
 
 /// The MIME types the platform takes (§4: pictures, audio, video and office documents).
 pub const SUPPORTED_TYPES: &[&str] = &[

@@ -11,7 +11,8 @@ use crate::events::{emit, Target};
 use crate::input::{phones, req_str, JsonBody};
 use crate::paths::{GroupPath, MemberPath, Params};
 use crate::shared::AppState;
-use crate::state::{OrgRole, Role, World};
+use crate::state::{OrgRole, Role};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,7 +35,7 @@ fn member_event(w: &World, user_id: &str, role: Role) -> Value {
 /// Adds `user_id` as a Member unless it already belongs; emits MemberAdded when it was new.
 /// Returns how many webhook events were queued.
 fn join(w: &mut World, group_id: &str, user_id: &str, by: &str) -> usize {
-    let Some(g) = w.groups.get_mut(group_id) else {
+    let Some(g) = w.groups.get_mut_inner(group_id) else {
         return 0;
     };
     if g.role_of(user_id).is_some() {
@@ -140,7 +141,7 @@ async fn remove(
             ));
         }
         let data = member_event(&w, &uid, role);
-        if let Some(g) = w.groups.get_mut(&gid) {
+        if let Some(g) = w.groups.get_mut_inner(&gid) {
             g.members.remove(&uid);
         }
         emit(

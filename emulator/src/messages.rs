@@ -8,12 +8,13 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::input::{field, opt_array, opt_bool, phones, query_i64, JsonBody};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
-use crate::state::{iso, new_id, Message, Role};
+use crate::state::{new_id, Message, Role};
 
 /// Longest message, in characters (not bytes).
 pub const MAX_MESSAGE_CHARS: usize = 4000;

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::state::{World, STATE_VERSION};
+use crate::world::{World, STATE_VERSION};
 
 /// The saved world, `None` when the file does not exist yet. A file that cannot be read as a
 /// world stops start-up with a clear message; it is never replaced silently.

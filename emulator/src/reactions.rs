@@ -12,7 +12,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, query_i64, req_str, JsonBody};
 use crate::paths::{GroupPath, Params, ReferencePath};
 use crate::shared::AppState;
-use crate::state::{new_id, Ms, Reaction, World};
+use crate::state::{new_id, Ms, Reaction};
+use crate::world::World;
 
 /// Items per page of the cursor-paged reads.
 const PAGE: usize = 20;

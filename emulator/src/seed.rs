@@ -5,8 +5,9 @@ use serde_json::{json, Value};
 
 use crate::state::{
     new_id, random_token, Action, ActionResponse, Connector, Group, Media, Message, OrgRole, Role,
-    SeedInfo, TokenKind, User, World, ALL_SCOPES,
+    SeedInfo, TokenKind, User, ALL_SCOPES,
 };
+use crate::world::World;
 
 /// A 1×1 PNG (the picture posted in the demo group).
 const PIXEL_PNG: &str =

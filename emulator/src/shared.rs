@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
 use crate::inbox::Inboxes;
-use crate::state::{LoggedRequest, Ms, World};
+use crate::state::{LoggedRequest, Ms};
+use crate::world::World;
 
 #[derive(Default)]
 pub struct Throttle {

@@ -11,8 +11,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
-use crate::state::{is_e164, OrgRole, World};
+use crate::state::{is_e164, OrgRole};
 use crate::table::Table;
+use crate::world::World;
 
 /// Largest (and default) page of `POST /groups/{groupId}/subscribers`.
 const PAGE: i64 = 50;
@@ -131,7 +132,7 @@ async fn add(
                     outcome("isAdded", false, Some("already a subscriber of this group"))
                 }
                 Some(_) => {
-                    if let Some(g) = w.groups.get_mut(gid) {
+                    if let Some(g) = w.groups.get_mut_inner(gid) {
                         g.subscribers.insert(uid, ());
                     }
                     outcome("isAdded", true, None)
@@ -167,7 +168,7 @@ async fn remove(
             });
             match uid {
                 Some(uid) => {
-                    if let Some(g) = w.groups.get_mut(gid) {
+                    if let Some(g) = w.groups.get_mut_inner(gid) {
                         g.subscribers.remove(&uid);
                     }
                     outcome("isRemoved", true, None)

@@ -34,6 +34,8 @@ impl<K: Hash + Eq> Changed<K> {
 pub struct Table<K: Hash + Eq, V> {
     rows: IndexMap<K, V>,
     changed: Changed<K>,
+    /// Rows whose own fields did not change, only tables inside them (`get_mut_inner`).
+    inner: HashSet<K>,
 }
 
 impl<K: Hash + Eq, V> Default for Table<K, V> {
@@ -41,6 +43,7 @@ impl<K: Hash + Eq, V> Default for Table<K, V> {
         Table {
             rows: IndexMap::new(),
             changed: Changed::default(),
+            inner: HashSet::new(),
         }
     }
 }
@@ -118,6 +121,32 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
         Some(v)
     }
 
+    /// A row whose tables inside are to change, not its own fields: its key is marked as such, so
+    /// a save writes the inner tables' changes without the row itself.
+    pub fn get_mut_inner<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        let (_, k, v) = self.rows.get_full_mut(key)?;
+        if !matches!(self.changed, Changed::All) {
+            self.inner.insert(k.clone());
+        }
+        Some(v)
+    }
+
+    /// A row to read its inner tables' changes from, for the store: marks nothing.
+    pub fn get_mut_quiet<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.rows.get_mut(key)
+    }
+
+    /// Every row, for the store: marks nothing.
+    pub fn values_mut_quiet(&mut self) -> indexmap::map::ValuesMut<'_, K, V> {
+        self.rows.values_mut()
+    }
+
     /// Adds or replaces a row (a new key goes last).
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         mark(&mut self.changed, key.clone(), self.rows.len() + 1);
@@ -162,17 +191,22 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
     }
 
     pub fn has_changes(&self) -> bool {
-        !self.changed.is_empty()
+        !self.changed.is_empty() || !self.inner.is_empty()
     }
 
-    /// What changed since the last call (and nothing, from now on).
-    pub fn take_changed(&mut self) -> Changed<K> {
-        std::mem::take(&mut self.changed)
+    /// What changed since the last call, and the rows only whose inner tables changed (and nothing,
+    /// from now on).
+    pub fn take_changed(&mut self) -> (Changed<K>, HashSet<K>) {
+        (
+            std::mem::take(&mut self.changed),
+            std::mem::take(&mut self.inner),
+        )
     }
 
     /// Forgets what changed (rows just read from the store).
     pub fn clear_changed(&mut self) {
         self.changed = Changed::default();
+        self.inner.clear();
     }
 
     /// For `Table::values_mut`-like walks that change only some rows: the keys of the rows `pick`
@@ -186,11 +220,13 @@ impl<K: Hash + Eq + Clone, V> Table<K, V> {
     }
 }
 
+/// A table built whole is new throughout: every row is to be written.
 impl<K: Hash + Eq + Clone, V> FromIterator<(K, V)> for Table<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Table {
             rows: iter.into_iter().collect(),
-            changed: Changed::default(),
+            changed: Changed::All,
+            inner: HashSet::new(),
         }
     }
 }
@@ -208,7 +244,8 @@ impl<'de, K: Hash + Eq + Clone + Deserialize<'de>, V: Deserialize<'de>> Deserial
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         IndexMap::<K, V>::deserialize(d).map(|rows| Table {
             rows,
-            changed: Changed::default(),
+            changed: Changed::All,
+            inner: HashSet::new(),
         })
     }
 }
@@ -260,7 +297,7 @@ mod tests {
         }
         t.remove("a");
         t.retain(|_, v| *v != 3);
-        let Changed::Keys(keys) = t.take_changed() else {
+        let (Changed::Keys(keys), _) = t.take_changed() else {
             panic!("keys expected");
         };
         let mut keys: Vec<String> = keys.into_iter().collect();
@@ -275,10 +312,14 @@ mod tests {
         for i in 0..3000 {
             t.insert(i, i);
         }
-        assert!(matches!(t.take_changed(), Changed::Keys(k) if k.len() == 3000));
+        assert!(matches!(t.take_changed().0, Changed::Keys(k) if k.len() == 3000));
         t.retain(|k, _| *k < 1500);
         t.retain(|k, _| *k < 100);
-        assert_eq!(t.take_changed(), Changed::All, "more marks than rows: all");
+        assert_eq!(
+            t.take_changed().0,
+            Changed::All,
+            "more marks than rows: all"
+        );
         t.remove(&5);
         let order: Vec<u32> = t.keys().take(6).copied().collect();
         assert_eq!(order, [0, 1, 2, 3, 4, 6]);

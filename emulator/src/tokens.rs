@@ -15,8 +15,9 @@ use crate::input::{req_str, JsonBody, RawBody};
 use crate::shared::AppState;
 use crate::state::{
     is_e164, random_below, random_token, AccessToken, OAuthCode, OrgRole, RefreshToken, Sms,
-    TokenKind, World, ACCESS_TOKEN_LIFE_MS, REFRESH_TOKEN_LIFE_MS, ROTATE_AFTER_MS,
+    TokenKind, ACCESS_TOKEN_LIFE_MS, REFRESH_TOKEN_LIFE_MS, ROTATE_AFTER_MS,
 };
+use crate::world::World;
 
 /// A PIN is good for 10 minutes and 3 tries: the third wrong one voids it.
 const PIN_LIFE_MS: i64 = 10 * 60 * 1000;

@@ -10,7 +10,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, req_str, JsonBody};
 use crate::paths::{BotPath, Params};
 use crate::shared::AppState;
-use crate::state::{new_id, BotInfo, OrgRole, User, World};
+use crate::state::{new_id, BotInfo, OrgRole, User};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -148,7 +149,7 @@ async fn delete_bot(
     bot(&w, &id)?;
     w.remove_user(&id);
     for gid in w.groups.keys_where(|g| g.members.contains_key(&id)) {
-        if let Some(g) = w.groups.get_mut(&gid) {
+        if let Some(g) = w.groups.get_mut_inner(&gid) {
             g.members.remove(&id);
         }
     }

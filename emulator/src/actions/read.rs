@@ -7,11 +7,13 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::access::Caller;
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{query_flag, query_i64};
 use crate::paths::{ActionPath, GroupPath, Params};
 use crate::shared::AppState;
-use crate::state::{iso, Action, Role, World};
+use crate::state::{Action, Role};
+use crate::world::World;
 
 use super::responses::first_answer;
 use super::shape::{choice_titles, is_anonymous};

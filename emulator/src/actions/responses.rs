@@ -5,12 +5,14 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::access::Caller;
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::input::{field, opt_array, opt_bool, opt_str, req_object, JsonBody};
 use crate::paths::{ActionPath, Params};
 use crate::shared::AppState;
-use crate::state::{iso, new_id, ActionResponse, World};
+use crate::state::{new_id, ActionResponse};
+use crate::world::World;
 
 use super::read::find_action;
 use super::shape::{choice_titles, is_anonymous, option_titles, questions_of, with_questions};
@@ -289,7 +291,7 @@ pub(super) async fn respond(
         let t_now = w.instant();
         let is_update = existing.is_some();
         let rid = existing.unwrap_or_else(new_id);
-        let Some(stored_action) = w.actions.get_mut(&action_id) else {
+        let Some(stored_action) = w.actions.get_mut_inner(&action_id) else {
             return Err(ApiError::not_found(format!("no action {action_id}")));
         };
         match stored_action.responses.get_mut(&rid) {

@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::events::{emit, Target};
-use crate::state::{Action, World};
+use crate::state::Action;
+use crate::world::World;
 
 use super::*;
 

@@ -2,9 +2,11 @@
 
 use serde_json::{json, Value};
 
+use crate::clock::parse_iso;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_f64, opt_i64, opt_str, phones, req_str};
-use crate::state::{parse_iso, Group, Role, World};
+use crate::state::{Group, Role};
+use crate::world::World;
 
 use super::*;
 

@@ -17,7 +17,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
 use crate::paths::{Params, WebhookPath};
 use crate::shared::AppState;
-use crate::state::{random_token, Ms, Role, Webhook, World, DAY_MS, MAX_INSTANT};
+use crate::state::{random_token, Ms, Role, Webhook, DAY_MS, MAX_INSTANT};
+use crate::world::World;
 
 /// The event types of §5, in the order the platform lists them.
 pub const EVENT_TYPES: &[&str] = &[
@@ -187,7 +188,7 @@ fn validity(body: &Value, now: Ms) -> ApiResult<Option<Ms>> {
                 "validity",
                 format!(
                     "{v} is beyond {} ({MAX_INSTANT}); it is an expiry time in epoch milliseconds",
-                    crate::state::iso(MAX_INSTANT)
+                    crate::clock::iso(MAX_INSTANT)
                 ),
             ));
         }
@@ -196,7 +197,7 @@ fn validity(body: &Value, now: Ms) -> ApiResult<Option<Ms>> {
                 "validity",
                 format!(
                     "{v} ({}) is in the past; it is an expiry time in epoch milliseconds",
-                    crate::state::iso(v)
+                    crate::clock::iso(v)
                 ),
             ));
         }
