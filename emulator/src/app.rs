@@ -39,7 +39,8 @@ fn changes_state(method: &Method, path: &str, status: u16) -> bool {
     method == Method::POST || method == Method::PUT || method == Method::DELETE
 }
 
-/// Logs every platform call and, when it changed state, saves before answering.
+/// Logs every platform call and, with `--data`, answers only once whatever the call changed is
+/// committed (a change that could not be saved is a 500, though it was made).
 async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -50,10 +51,12 @@ async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next
         let changed = changes_state(&method, &path, status);
         tracing::debug!(%method, path, status, changed, "platform call");
         state.record(&method, &path, status, changed);
-        if changed {
-            if let Err(e) = state.save().await {
-                tracing::error!("could not save state: {e}");
-            }
+    }
+    if state.saving.is_some() && state.world().has_changes() {
+        if let Err(e) = state.save().await {
+            let mut err = ApiError::with_status(StatusCode::INTERNAL_SERVER_ERROR);
+            err.message = format!("the change was made but could not be saved to --data: {e}");
+            return err.into_response();
         }
     }
     resp
@@ -233,26 +236,55 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
-        let _ = self.state.save().await;
+        if let Err(e) = self.state.save().await {
+            tracing::error!("could not save state: {e}");
+        }
+        if let Some(s) = &self.state.saving {
+            s.close();
+        }
     }
 }
 
 /// Loads or seeds the world, binds 127.0.0.1:`port`, and serves in the background.
 pub async fn start(config: Config) -> Result<Running, String> {
-    let world = match &config.data {
-        Some(path) => match crate::persist::load(path)? {
-            Some(w) => w,
-            None => crate::seed::demo_world(),
-        },
-        None => crate::seed::demo_world(),
+    let (store, loaded) = match &config.data {
+        Some(path) => {
+            let (store, world) = crate::store::Store::open(path)?;
+            (Some(store), world)
+        }
+        None => (None, None),
     };
+    let imported = config
+        .import
+        .as_deref()
+        .map(crate::snapshot::load)
+        .transpose()?;
+    let (mut world, new) = match (loaded, imported) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "--import starts a new world, but {} already holds one; pass a new --data file",
+                config.data.clone().unwrap_or_default().display()
+            ))
+        }
+        (Some(w), None) => (w, false),
+        (None, Some(w)) => (w, true),
+        (None, None) => (crate::seed::demo_world(), true),
+    };
+    if new || store.is_none() {
+        // A new world is written whole; in memory, tables stop remembering keys at once.
+        world.mark_all();
+    }
+    let saving = store.map(crate::saving::Saving::new);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{addr}");
-    let state: AppState = Arc::new(Shared::new(world, config, url.clone()));
-    state.save().await?;
+    let state: AppState = Arc::new(Shared::new(world, config, url.clone(), saving));
+    if state.saving.is_some() {
+        tokio::spawn(crate::saving::writer(state.clone()));
+        state.save().await?;
+    }
     let app = router(state.clone());
     crate::webhooks::delivery::start_all(&state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -8,6 +8,8 @@ pub struct Config {
     pub port: u16,
     pub static_dir: Option<PathBuf>,
     pub data: Option<PathBuf>,
+    /// Start from this JSON snapshot (`GET /_emulator/export`) instead of the demo tenant.
+    pub import: Option<PathBuf>,
     pub dev_api: bool,
     /// Calls a minute per connector (§1: 100).
     pub connector_limit: u32,
@@ -39,6 +41,7 @@ impl Default for Config {
             port: 8080,
             static_dir: None,
             data: None,
+            import: None,
             dev_api: true,
             connector_limit: 100,
             tenant_limit: 300,

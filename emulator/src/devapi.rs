@@ -26,6 +26,7 @@ use crate::tokens::issue_refresh_token;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/seed", get(seed))
+        .route("/export", get(export))
         .route("/sms", get(sms))
         .route("/relocate", post(relocate))
         .route("/clock", get(clock).post(advance_clock))
@@ -127,6 +128,28 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
     }))
 }
 
+/// `GET /_emulator/export` → the whole world as a JSON snapshot (media included, base64), which
+/// `--import FILE` starts from.
+async fn export(State(state): State<AppState>) -> Response {
+    let text = serde_json::to_vec(&*state.world());
+    match text {
+        Ok(t) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kaizala-world.json\"",
+                ),
+            ],
+            t,
+        )
+            .into_response(),
+        Err(e) => {
+            ApiError::bad_request(format!("the world could not be written: {e}")).into_response()
+        }
+    }
+}
+
 /// `GET /_emulator/sms?mobileNumber=…` → the PINs sent to that number, newest first.
 async fn sms(
     State(state): State<AppState>,
@@ -182,7 +205,6 @@ async fn relocate(
         }
         (old, region)
     };
-    let _ = state.save().await;
     Ok(Json(json!({
         "mobileNumber": mobile,
         "previousEndpointUrl": endpoint_url(&origin, &old),
@@ -231,7 +253,6 @@ async fn advance_clock(
         json!({"now": w.now(), "iso": iso(w.now()), "offsetMs": w.clock_offset_ms})
     };
     state.wake_webhooks();
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -403,7 +424,6 @@ async fn user_token(
         let exp = w.refresh_tokens.get(&token).map(|t| t.expires_at);
         json!({"refreshToken": token, "refreshTokenExpiry": exp})
     };
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -452,7 +472,6 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
         let exp = w.refresh_tokens.get(&token).map(|t| t.expires_at);
         json!({"refreshToken": token, "refreshTokenExpiry": exp, "groupId": group})
     };
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -536,7 +555,6 @@ async fn add_connector(
     };
     let out = json!({"applicationId": c.id, "applicationSecret": c.secret, "name": c.name, "active": c.active, "scopes": c.scopes, "rateLimit": c.rate_limit});
     state.world().connectors.insert(c.id.clone(), c);
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -559,7 +577,6 @@ async fn set_connector(
             c.removed_from.clear();
         }
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }
 
@@ -576,7 +593,6 @@ async fn delete_connector(
         w.refresh_tokens.retain(|_, t| t.application_id != id);
         w.access_tokens.retain(|_, t| t.application_id != id);
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }
 
@@ -610,6 +626,5 @@ async fn remove_from_group(
             !(t.application_id == id && t.group_id.as_deref() == Some(group.as_str()))
         });
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }

@@ -15,9 +15,14 @@ struct Args {
     /// Also serve this folder's files at / (the demo page).
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
-    /// Keep state in this JSON file across restarts (written atomically after every change).
+    /// Keep state in this SQLite database across restarts (created if missing; each change is
+    /// committed before it is answered; one emulator at a time).
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
+    /// Start from this JSON snapshot (from GET /_emulator/export, or an older emulator's state
+    /// file) instead of the demo tenant; with --data, into a new database only.
+    #[arg(long, value_name = "FILE")]
+    import: Option<PathBuf>,
     /// Turn off the /_emulator/ dev API (its paths then answer 404).
     #[arg(long)]
     no_dev_api: bool,
@@ -82,6 +87,7 @@ async fn main() {
         port: a.port,
         static_dir: a.static_dir,
         data: a.data,
+        import: a.import,
         dev_api: !a.no_dev_api,
         connector_limit: a.connector_limit,
         tenant_limit: a.tenant_limit,

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
 use crate::inbox::Inboxes;
+use crate::saving::Saving;
 use crate::state::{LoggedRequest, Ms};
 use crate::world::World;
 
@@ -36,7 +37,8 @@ pub struct Shared {
     /// The running delivery task of each webhook, by id, with what wakes it.
     pub hook_tasks: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub http: reqwest::Client,
-    save_lock: tokio::sync::Mutex<()>,
+    /// The `--data` database and its writer (`None`: the world lives in memory only).
+    pub saving: Option<Saving>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -47,7 +49,7 @@ pub const LOG_CAPACITY: usize = 10_000;
 pub const LOG_PATH_CHARS: usize = 256;
 
 impl Shared {
-    pub fn new(world: World, config: Config, origin: String) -> Shared {
+    pub fn new(world: World, config: Config, origin: String, saving: Option<Saving>) -> Shared {
         Shared {
             world: Mutex::new(world),
             config,
@@ -63,7 +65,7 @@ impl Shared {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
-            save_lock: tokio::sync::Mutex::new(()),
+            saving,
         }
     }
 
@@ -157,19 +159,12 @@ impl Shared {
         }
     }
 
-    /// Writes the state to `--data` atomically (a temporary file, then a rename).
+    /// With `--data`, waits until every change made so far is committed to the database.
     pub async fn save(&self) -> Result<(), String> {
-        let Some(path) = self.config.data.clone() else {
-            return Ok(());
-        };
-        let _guard = self.save_lock.lock().await;
-        let text = {
-            let w = self.world();
-            serde_json::to_vec(&*w).map_err(|e| e.to_string())?
-        };
-        tokio::task::spawn_blocking(move || crate::persist::write_atomic(&path, &text))
-            .await
-            .map_err(|e| e.to_string())?
+        match &self.saving {
+            Some(s) => s.save().await,
+            None => Ok(()),
+        }
     }
 
     /// Adds a call to the request log (a ring of the last `LOG_CAPACITY`, paths clipped to
