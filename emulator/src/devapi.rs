@@ -13,9 +13,8 @@ use crate::access::{endpoint_url, origin_of};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::faults::Fault;
-use crate::inbox::Refused;
-use crate::input::{opt_bool, opt_i64, req_str, JsonBody, RawBody};
-use crate::paths::{ConnectorGroupPath, ConnectorPath, InboxPath, Params};
+use crate::input::{opt_bool, opt_i64, req_str, JsonBody};
+use crate::paths::{ConnectorGroupPath, ConnectorPath, Params};
 use crate::shared::AppState;
 use crate::state::{
     new_id, random_token, Connector, LoggedRequest, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
@@ -37,7 +36,9 @@ pub fn routes() -> Router<AppState> {
         .route("/requests", get(requests).delete(clear_requests))
         .route(
             "/inbox/{name}",
-            get(inbox_get).post(inbox_post).delete(inbox_clear),
+            get(crate::inbox::get)
+                .post(crate::inbox::post)
+                .delete(crate::inbox::clear),
         )
         .route("/userToken", post(user_token))
         .route("/grant", post(grant))
@@ -330,78 +331,6 @@ async fn requests(State(state): State<AppState>) -> Json<Value> {
 
 async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
     state.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    Json(json!({ "result": true }))
-}
-
-/// The built-in webhook receiver: echoes `validationToken`, or lists what was received, newest first.
-async fn inbox_get(
-    State(state): State<AppState>,
-    Params(InboxPath { name }): Params<InboxPath>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(token) = q.get("validationToken") {
-        return (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            token.clone(),
-        )
-            .into_response();
-    }
-    let events = state
-        .inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .list(&name);
-    Json(json!({ "name": name, "events": events })).into_response()
-}
-
-async fn inbox_post(
-    State(state): State<AppState>,
-    Params(InboxPath { name }): Params<InboxPath>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> ApiResult<Json<Value>> {
-    let now = state.now();
-    let parsed: Value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let token = headers
-        .get("kz-callback-token")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string);
-    let event = json!({
-        "receivedAt": now,
-        "headers": {"kz-callback-token": token},
-        "body": parsed,
-    });
-    let kept = state
-        .inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(&name, &event);
-    match kept {
-        Ok(()) => Ok(Json(json!({ "received": true }))),
-        Err(Refused::EventTooLarge) => Err(ApiError::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLarge",
-            Refused::EventTooLarge.message(),
-        )),
-        Err(Refused::NameTooLong) => Err(ApiError::invalid("name", Refused::NameTooLong.message())),
-        Err(e) => Err(ApiError::new(
-            axum::http::StatusCode::INSUFFICIENT_STORAGE,
-            "InsufficientStorage",
-            e.message(),
-        )),
-    }
-}
-
-async fn inbox_clear(
-    State(state): State<AppState>,
-    Params(InboxPath { name }): Params<InboxPath>,
-) -> Json<Value> {
-    state
-        .inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear(&name);
     Json(json!({ "result": true }))
 }
 

@@ -42,8 +42,8 @@ fn related(w: &World, a: &str, b: &str) -> bool {
 fn check_reference(w: &World, reference_id: &str, source: &str) -> ApiResult<()> {
     let found = w
         .messages
-        .values()
-        .any(|m| m.reference_id == reference_id && m.group_id == source)
+        .get(reference_id)
+        .is_some_and(|m| m.group_id == source)
         || w.actions
             .get(reference_id)
             .is_some_and(|a| a.group_id == source);
