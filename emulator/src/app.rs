@@ -16,14 +16,6 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::shared::{AppState, Shared};
 
-/// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
-pub fn is_platform_path(path: &str) -> bool {
-    let mut segs = path.trim_start_matches('/').split('/');
-    let first = segs.next().unwrap_or_default();
-    let second = segs.next().unwrap_or_default();
-    first == "v1" || first == "api" || first == "media" || second == "v1"
-}
-
 /// Reads that use POST or GET but change nothing, and GETs that do change state.
 fn changes_state(method: &Method, path: &str, status: u16) -> bool {
     if !(200..300).contains(&status) {
@@ -44,7 +36,7 @@ fn changes_state(method: &Method, path: &str, status: u16) -> bool {
 async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let platform = is_platform_path(&path);
+    let platform = crate::paths::is_platform_path(&path);
     let resp = next.run(req).await;
     if platform && method != Method::OPTIONS {
         let status = resp.status().as_u16();
@@ -198,6 +190,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::users::routes());
     let mut app = Router::new()
         .merge(crate::tokens::routes())
+        .merge(crate::pins::routes())
+        .merge(crate::oauth::routes())
         .merge(crate::media::public_routes())
         .nest("/{region}/v1", resources);
     if state.config.dev_api {
@@ -282,7 +276,12 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let url = format!("http://{addr}");
     let state: AppState = Arc::new(Shared::new(world, config, url.clone(), saving));
     if state.saving.is_some() {
-        tokio::spawn(crate::saving::writer(state.clone()));
+        let s = state.clone();
+        tokio::spawn(async move {
+            if let Some(saving) = &s.saving {
+                crate::saving::writer(saving, &s.world).await;
+            }
+        });
         state.save().await?;
     }
     let app = router(state.clone());

@@ -1,4 +1,4 @@
-//! The OAuth sign-in (§2): the sign-in page (number, then PIN, then a redirect with a code) and the
+//! The OAuth sign-in: the sign-in page (number, then PIN, then a redirect with a code) and the
 //! code exchange for tokens.
 
 use std::collections::HashMap;
@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::origin_of;
@@ -19,6 +20,21 @@ use crate::tokens::{check_connector, issue_refresh_token, mint_access_token};
 use crate::world::World;
 
 const CODE_LIFE_MS: i64 = 10 * 60 * 1000;
+
+/// The sign-in page and the code exchange, under the spellings clients use.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/Oauth/Authorize",
+            get(authorize_page).post(authorize_submit),
+        )
+        .route(
+            "/api/oauth/authorize",
+            get(authorize_page).post(authorize_submit),
+        )
+        .route("/api/oauth/token", post(oauth_token))
+        .route("/api/Oauth/token", post(oauth_token))
+}
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")

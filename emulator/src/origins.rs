@@ -62,7 +62,7 @@ pub fn is_loopback(origin: &str) -> bool {
 /// Whether calls to `path` are guarded: the platform's paths and the dev API (static files are
 /// not: a page may be loaded from anywhere, it is what it calls that counts).
 fn guarded(path: &str) -> bool {
-    crate::app::is_platform_path(path) || path.starts_with("/_emulator/") || path == "/_emulator"
+    crate::paths::is_platform_path(path) || path.starts_with("/_emulator/") || path == "/_emulator"
 }
 
 /// Refuses a call whose `Origin` may not call (403, before the call runs): a browser would not

@@ -1,4 +1,5 @@
-//! The path parameters of the routes, typed: one struct per route shape, read by `Params<T>`.
+//! Request paths: which are platform calls, and the path parameters of the routes, typed (one
+//! struct per route shape, read by `Params<T>`).
 //!
 //! Resource routes are nested under `/{region}/v1`, so their parameters include `region`; the
 //! structs name only what a handler uses (serde ignores the rest).
@@ -9,6 +10,14 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::ApiError;
+
+/// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
+pub fn is_platform_path(path: &str) -> bool {
+    let mut segs = path.trim_start_matches('/').split('/');
+    let first = segs.next().unwrap_or_default();
+    let second = segs.next().unwrap_or_default();
+    first == "v1" || first == "api" || first == "media" || second == "v1"
+}
 
 /// A route's path parameters; a path that cannot be read as `T` is refused in the one error shape.
 pub struct Params<T>(pub T);

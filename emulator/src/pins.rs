@@ -1,8 +1,9 @@
-//! PIN sign-in (§2): PINs "sent by SMS" (limited per number and hour, void after three wrong
+//! PIN sign-in: PINs "sent by SMS" (limited per number and hour, void after three wrong
 //! tries), and the PIN login that hands out a refresh token.
 
 use axum::extract::State;
-use axum::Json;
+use axum::routing::post;
+use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
@@ -11,6 +12,12 @@ use crate::shared::AppState;
 use crate::state::{is_e164, random_below, OrgRole, Sms, TokenKind};
 use crate::tokens::issue_refresh_token;
 use crate::world::World;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/generatePin", post(generate_pin))
+        .route("/v1/loginWithPinAndApplicationId", post(login_with_pin))
+}
 
 /// A PIN is good for 10 minutes and 3 tries: the third wrong one voids it.
 const PIN_LIFE_MS: i64 = 10 * 60 * 1000;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{watch, Notify};
 
-use crate::shared::AppState;
 use crate::store::{Stats, Store};
+use crate::world::World;
 
 /// The store and the writer's bookkeeping.
 pub struct Saving {
@@ -62,10 +62,8 @@ impl Saving {
 /// The writer: on each kick, takes every change out of the world (under its lock, briefly) and
 /// commits them off the async threads; a failed commit marks the whole world for rewriting, so
 /// the next save carries what this one lost.
-pub async fn writer(state: AppState) {
-    let Some(saving) = state.saving.as_ref() else {
-        return;
-    };
+pub async fn writer(saving: &Saving, world: &Mutex<World>) {
+    let lock = || world.lock().unwrap_or_else(|e| e.into_inner());
     loop {
         saving.kick.notified().await;
         loop {
@@ -74,7 +72,7 @@ pub async fn writer(state: AppState) {
                 break;
             }
             let batch = {
-                let mut w = state.world();
+                let mut w = lock();
                 crate::store::drain(&mut w)
             };
             let result = match batch {
@@ -94,7 +92,7 @@ pub async fn writer(state: AppState) {
             };
             if let Err(e) = &result {
                 tracing::error!("could not save state: {e}");
-                state.world().mark_all();
+                lock().mark_all();
             }
             drop(saving.committed.send_replace((target, result)));
         }

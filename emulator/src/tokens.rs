@@ -1,9 +1,9 @@
-//! Credentials and tokens (§2): refresh tokens, access tokens with refresh-token rotation, and the
+//! Credentials and tokens: refresh tokens, access tokens with refresh-token rotation, and the
 //! routes of sign-in (PINs in `pins`, the OAuth page in `oauth`).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -17,23 +17,7 @@ use crate::state::{
 use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/generatePin", post(crate::pins::generate_pin))
-        .route(
-            "/v1/loginWithPinAndApplicationId",
-            post(crate::pins::login_with_pin),
-        )
-        .route("/v1/accessToken", get(access_token))
-        .route(
-            "/api/Oauth/Authorize",
-            get(crate::oauth::authorize_page).post(crate::oauth::authorize_submit),
-        )
-        .route(
-            "/api/oauth/authorize",
-            get(crate::oauth::authorize_page).post(crate::oauth::authorize_submit),
-        )
-        .route("/api/oauth/token", post(crate::oauth::oauth_token))
-        .route("/api/Oauth/token", post(crate::oauth::oauth_token))
+    Router::new().route("/v1/accessToken", get(access_token))
 }
 
 /// Compares secrets in time that does not depend on where they differ.

@@ -78,7 +78,7 @@ fn record(state: &AppState, hook_id: &str, d: &Due, ok: bool) {
         return;
     }
     if ok && state.take_duplicate(hook_id) {
-        // At-least-once (§5): as if the receiver's answer was lost, the same event goes again.
+        // At-least-once delivery: as if the receiver's answer was lost, the same event goes again.
         return;
     }
     if ok {

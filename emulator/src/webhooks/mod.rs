@@ -1,4 +1,4 @@
-//! Outgoing webhooks (§5): registration with callback validation, who may see and manage them,
+//! Outgoing webhooks: registration with callback validation, who may see and manage them,
 //! listing, update and removal (delivery is in `delivery`).
 
 pub mod delivery;
@@ -390,7 +390,7 @@ pub fn access(w: &World, caller: &Caller, h: &Webhook) -> Access {
     }
 }
 
-/// A listed webhook (§5). `active` is false when disabled or past its validity; `callbackToken`
+/// A listed webhook. `active` is false when disabled or past its validity; `callbackToken`
 /// is there only for a caller who may manage the webhook.
 fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
     let mut v = json!({

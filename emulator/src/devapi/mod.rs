@@ -1,5 +1,7 @@
 //! The dev API under `/_emulator/`: the seed, the SMS outbox, relocation, the clock, faults, the request log, a webhook inbox, and token grants.
 
+mod inbox;
+
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
@@ -36,9 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests", get(requests).delete(clear_requests))
         .route(
             "/inbox/{name}",
-            get(crate::inbox::get)
-                .post(crate::inbox::post)
-                .delete(crate::inbox::clear),
+            get(inbox::get).post(inbox::post).delete(inbox::clear),
         )
         .route("/userToken", post(user_token))
         .route("/grant", post(grant))
