@@ -392,7 +392,7 @@ async fn webhooks_of_another_group_cannot_be_seen_changed_or_removed() {
         .await;
     assert_eq!(st, 200);
     let mut got = Value::Null;
-    for _ in 0..200 {
+    for _ in 0..800 {
         got = e.raw("GET", "/_emulator/inbox/south", None).await.1;
         if !got["events"].as_array().unwrap().is_empty() {
             break;

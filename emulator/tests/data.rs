@@ -397,7 +397,10 @@ async fn no_acknowledged_write_is_lost_to_kill_9() {
             }
         }));
     }
-    while acked.lock().unwrap().len() < 300 {
+    for _ in 0..24_000 {
+        if acked.lock().unwrap().len() >= 300 {
+            break;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     child.kill().unwrap(); // SIGKILL: no shutdown, no last save
