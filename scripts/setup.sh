@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing; skips what is already there.
-# Usage: scripts/setup.sh [rust|wasm|browser|node|all]...
+# Usage: scripts/setup.sh [rust|wasm|browser|node|load|all]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -53,6 +53,15 @@ need_node() {
   fi
 }
 
+need_load() {
+  if ! command -v wrk >/dev/null; then
+    say "installing wrk from Debian (for make load)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+  fi
+}
+
 [ $# -gt 0 ] || set -- all
 for what in "$@"; do
   case "$what" in
@@ -60,7 +69,8 @@ for what in "$@"; do
     wasm) need_wasm ;;
     browser) need_browser ;;
     node) need_node ;;
-    all) need_rust; need_wasm; need_browser; need_node ;;
+    load) need_load ;;
+    all) need_rust; need_wasm; need_browser; need_node; need_load ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done

@@ -1,12 +1,15 @@
 //! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles (§2, §6).
 
+use std::collections::HashSet;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::state::{Group, OrgRole, Role, World};
+use crate::shared::AppState;
+use crate::state::{Group, OrgRole, Role};
+use crate::world::World;
 
 /// The principal of a resource call, resolved from its `accessToken` header.
 #[derive(Debug, Clone)]
@@ -82,7 +85,7 @@ impl FromRequestParts<AppState> for Caller {
                 ));
             }
             let user = w
-                .users
+                .users()
                 .get(&at.user_id)
                 .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
             if user.region != region {
@@ -137,24 +140,26 @@ impl Caller {
         direct
     }
 
+    /// Whether the caller administers a group above `group_id` (walked without recursion, each
+    /// group once).
     fn admin_of_ancestor(&self, w: &World, group_id: &str) -> bool {
-        let mut seen: Vec<String> = Vec::new();
-        let mut stack: Vec<String> = w
-            .groups
-            .get(group_id)
-            .map(|g| g.parents.clone())
-            .unwrap_or_default();
-        while let Some(p) = stack.pop() {
-            if seen.contains(&p) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<&str> = vec![group_id];
+        while let Some(id) = stack.pop() {
+            let Some(g) = w.groups.get(id) else {
                 continue;
-            }
-            if let Some(pg) = w.groups.get(&p) {
-                if pg.role_of(&self.user_id) == Some(Role::Admin) {
-                    return true;
+            };
+            for p in &g.parents {
+                if !seen.insert(p.as_str()) {
+                    continue;
                 }
-                stack.extend(pg.parents.iter().cloned());
+                if let Some(pg) = w.groups.get(p) {
+                    if pg.role_of(&self.user_id) == Some(Role::Admin) {
+                        return true;
+                    }
+                    stack.push(p.as_str());
+                }
             }
-            seen.push(p);
         }
         false
     }

@@ -1,272 +1,20 @@
-//! The server: configuration, shared state, the router, and the layers every call passes (CORS, faults, log, persistence).
+//! The server: the router, the layers every call passes (CORS, faults, log, persistence), and starting and stopping it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::{LoggedRequest, Ms, World};
-
-/// Everything the command line sets.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub port: u16,
-    pub static_dir: Option<PathBuf>,
-    pub data: Option<PathBuf>,
-    pub dev_api: bool,
-    /// Calls a minute per connector (§1: 100).
-    pub connector_limit: u32,
-    /// Calls a minute per tenant, all connectors together (§1: 300).
-    pub tenant_limit: u32,
-    /// The first webhook retry waits this long; each later one twice the one before.
-    pub webhook_backoff_ms: u64,
-    /// How long a webhook callback has to echo the validation token.
-    pub validation_timeout_ms: u64,
-    /// Largest media upload, in bytes (413 above it).
-    pub media_limit: usize,
-    pub quiet: bool,
-    /// Serve `static_dir` cross-origin isolated (COOP `same-origin`, COEP `require-corp`), so a
-    /// page's `performance.now()` counts in microseconds rather than Chromium's coarse 100 µs.
-    pub cross_origin_isolated: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            port: 8080,
-            static_dir: None,
-            data: None,
-            dev_api: true,
-            connector_limit: 100,
-            tenant_limit: 300,
-            // 6 retries at 45.7 min × 2^n add up to 2 days (§5).
-            webhook_backoff_ms: 2_742_857,
-            validation_timeout_ms: 5_000,
-            media_limit: 25 * 1024 * 1024,
-            quiet: false,
-            cross_origin_isolated: false,
-        }
-    }
-}
-
-/// One planned failure (`POST /_emulator/faults`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fault {
-    pub path: String,
-    #[serde(default)]
-    pub method: Option<String>,
-    #[serde(default = "one")]
-    pub count: u32,
-    #[serde(default)]
-    pub status: Option<u16>,
-    #[serde(default)]
-    pub retry_after: Option<Value>,
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-    #[serde(default)]
-    pub drop: bool,
-    #[serde(default)]
-    pub body: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
-
-impl Fault {
-    /// A fault's path matches a request path that equals it or ends with it, so `/v1/groups`
-    /// matches the call in any region.
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        let method_ok = self
-            .method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()));
-        method_ok && (path == self.path || path.ends_with(&self.path))
-    }
-}
-
-#[derive(Default)]
-pub struct Throttle {
-    per_connector: HashMap<String, VecDeque<Ms>>,
-    tenant: VecDeque<Ms>,
-}
-
-pub struct Shared {
-    pub world: Mutex<World>,
-    pub config: Config,
-    /// `http://127.0.0.1:port`, for when a request has no Host header.
-    pub origin: String,
-    pub log: Mutex<Vec<LoggedRequest>>,
-    seq: AtomicU64,
-    pub faults: Mutex<Vec<Fault>>,
-    pub throttle: Mutex<Throttle>,
-    /// Successful webhook deliveries still to be sent once more (`POST /_emulator/duplicates`):
-    /// per webhook id, or for any webhook under `""`.
-    pub duplicates: Mutex<HashMap<String, u32>>,
-    pub inbox: Mutex<BTreeMap<String, Vec<Value>>>,
-    pub webhook_wake: tokio::sync::Notify,
-    pub http: reqwest::Client,
-    save_lock: tokio::sync::Mutex<()>,
-}
-
-pub type AppState = Arc<Shared>;
-
-impl Shared {
-    pub fn new(world: World, config: Config, origin: String) -> Shared {
-        Shared {
-            world: Mutex::new(world),
-            config,
-            origin,
-            log: Mutex::new(Vec::new()),
-            seq: AtomicU64::new(0),
-            faults: Mutex::new(Vec::new()),
-            throttle: Mutex::new(Throttle::default()),
-            duplicates: Mutex::new(HashMap::new()),
-            inbox: Mutex::new(BTreeMap::new()),
-            webhook_wake: tokio::sync::Notify::new(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
-            save_lock: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// The world, locked. A poisoned lock (a panic elsewhere) still yields the data.
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn now(&self) -> Ms {
-        self.world().now()
-    }
-
-    /// Counts one call against the connector's and the tenant's minute (or the connector's own
-    /// window, when the dev API gave it one); 429 past either limit.
-    pub fn throttle(&self, application_id: &str) -> ApiResult<()> {
-        let (now, own) = {
-            let w = self.world();
-            let own = w.connectors.get(application_id).and_then(|c| c.rate_limit);
-            (w.now(), own)
-        };
-        let tenant_window: Ms = 60_000;
-        let (conn_limit, conn_window) = match own {
-            Some(l) => (l.calls, Ms::from(l.window_ms.max(1))),
-            None => (self.config.connector_limit, tenant_window),
-        };
-        let mut t = self.throttle.lock().unwrap_or_else(|e| e.into_inner());
-        let Throttle {
-            per_connector,
-            tenant,
-        } = &mut *t;
-        let conn = per_connector.entry(application_id.to_string()).or_default();
-        for (q, window) in [(&mut *conn, conn_window), (&mut *tenant, tenant_window)] {
-            while q.front().is_some_and(|&at| at + window <= now || at > now) {
-                q.pop_front();
-            }
-        }
-        let wait = |q: &VecDeque<Ms>, window: Ms| -> u64 {
-            let oldest = q.front().copied().unwrap_or(now);
-            ((oldest + window - now).max(1) as u64).div_ceil(1000)
-        };
-        if conn.len() as u64 >= conn_limit as u64 {
-            let per = if own.is_some() {
-                format!("{} ms", conn_window)
-            } else {
-                "minute".to_string()
-            };
-            return Err(ApiError::throttled(
-                wait(conn, conn_window),
-                format!("more than {conn_limit} calls a {per} for this connector"),
-            ));
-        }
-        if tenant.len() as u64 >= self.config.tenant_limit as u64 {
-            return Err(ApiError::throttled(
-                wait(tenant, tenant_window),
-                format!(
-                    "more than {} calls a minute for this tenant",
-                    self.config.tenant_limit
-                ),
-            ));
-        }
-        conn.push_back(now);
-        tenant.push_back(now);
-        Ok(())
-    }
-
-    /// Whether this successful delivery to `hook_id` is to be sent once more (and counts it).
-    pub fn take_duplicate(&self, hook_id: &str) -> bool {
-        let mut d = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
-        for key in [hook_id, ""] {
-            if let Some(n) = d.get_mut(key) {
-                *n -= 1;
-                if *n == 0 {
-                    d.remove(key);
-                }
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Wakes the webhook delivery task (after queueing events, re-enabling a webhook, or a clock jump).
-    pub fn wake_webhooks(&self) {
-        self.webhook_wake.notify_one();
-    }
-
-    /// Writes the state to `--data` atomically (a temporary file, then a rename).
-    pub async fn save(&self) -> Result<(), String> {
-        let Some(path) = self.config.data.clone() else {
-            return Ok(());
-        };
-        let _guard = self.save_lock.lock().await;
-        let text = {
-            let w = self.world();
-            serde_json::to_vec(&*w).map_err(|e| e.to_string())?
-        };
-        tokio::task::spawn_blocking(move || crate::persist::write_atomic(&path, &text))
-            .await
-            .map_err(|e| e.to_string())?
-    }
-
-    fn record(&self, method: &Method, path: &str, status: u16, changed_state: bool) {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let at = self.now();
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(LoggedRequest {
-                seq,
-                at,
-                method: method.to_string(),
-                path: path.to_string(),
-                status,
-                changed_state,
-            });
-    }
-}
-
-/// Whether a call is a platform call (logged, faultable) rather than a page or dev-API call.
-fn is_platform_path(path: &str) -> bool {
-    let mut segs = path.trim_start_matches('/').split('/');
-    let first = segs.next().unwrap_or_default();
-    let second = segs.next().unwrap_or_default();
-    first == "v1" || first == "api" || first == "media" || second == "v1"
-}
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::shared::{AppState, Shared};
 
 /// Reads that use POST or GET but change nothing, and GETs that do change state.
 fn changes_state(method: &Method, path: &str, status: u16) -> bool {
@@ -283,20 +31,24 @@ fn changes_state(method: &Method, path: &str, status: u16) -> bool {
     method == Method::POST || method == Method::PUT || method == Method::DELETE
 }
 
-/// Logs every platform call and, when it changed state, saves before answering.
+/// Logs every platform call and, with `--data`, answers only once whatever the call changed is
+/// committed (a change that could not be saved is a 500, though it was made).
 async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let platform = is_platform_path(&path);
+    let platform = crate::paths::is_platform_path(&path);
     let resp = next.run(req).await;
     if platform && method != Method::OPTIONS {
         let status = resp.status().as_u16();
         let changed = changes_state(&method, &path, status);
+        tracing::debug!(%method, path, status, changed, "platform call");
         state.record(&method, &path, status, changed);
-        if changed {
-            if let Err(e) = state.save().await {
-                eprintln!("kaizala-emulator: could not save state: {e}");
-            }
+    }
+    if state.saving.is_some() && state.world().has_changes() {
+        if let Err(e) = state.save().await {
+            let mut err = ApiError::with_status(StatusCode::INTERNAL_SERVER_ERROR);
+            err.message = format!("the change was made but could not be saved to --data: {e}");
+            return err.into_response();
         }
     }
     resp
@@ -304,23 +56,14 @@ async fn log_and_persist(State(state): State<AppState>, req: Request, next: Next
 
 /// Applies the planned failures of `/_emulator/faults` (to any path, dev API included except the
 /// faults endpoint itself, so a test can make the built-in webhook inbox fail too).
-async fn faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn apply_faults(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if req.method() == Method::OPTIONS || path.starts_with("/_emulator/faults") {
         return next.run(req).await;
     }
     let fault = {
         let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = faults.iter().position(|f| f.matches(req.method(), &path));
-        hit.map(|i| {
-            let f = faults[i].clone();
-            if faults[i].count <= 1 {
-                faults.remove(i);
-            } else {
-                faults[i].count -= 1;
-            }
-            f
-        })
+        crate::faults::take(&mut faults, req.method(), &path)
     };
     let Some(fault) = fault else {
         return next.run(req).await;
@@ -434,30 +177,6 @@ async fn not_found(req: Request) -> ApiError {
     ))
 }
 
-pub fn cors() -> CorsLayer {
-    let allowed = [
-        "accesstoken",
-        "applicationid",
-        "applicationsecret",
-        "refreshtoken",
-        "content-type",
-        "kz-callback-token",
-    ]
-    .map(HeaderName::from_static);
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods(AllowMethods::list([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ]))
-        .allow_headers(AllowHeaders::list(allowed))
-        .expose_headers([header::LOCATION, header::RETRY_AFTER])
-        .max_age(Duration::from_secs(600))
-}
-
 pub fn router(state: AppState) -> Router {
     let resources = Router::new()
         .merge(crate::groups::routes())
@@ -471,19 +190,28 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::users::routes());
     let mut app = Router::new()
         .merge(crate::tokens::routes())
+        .merge(crate::pins::routes())
+        .merge(crate::oauth::routes())
         .merge(crate::media::public_routes())
         .nest("/{region}/v1", resources);
     if state.config.dev_api {
         app = app.nest("/_emulator", crate::devapi::routes());
     }
     app = app.fallback(fallback);
-    app.layer(middleware::from_fn_with_state(state.clone(), faults))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            log_and_persist,
-        ))
-        .layer(cors())
-        .with_state(state)
+    app.layer(axum::extract::DefaultBodyLimit::max(
+        crate::input::BODY_LIMIT,
+    ))
+    .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        log_and_persist,
+    ))
+    .layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::origins::guard,
+    ))
+    .layer(crate::origins::cors(state.config.allow_origins.clone()))
+    .with_state(state)
 }
 
 /// A running emulator (tests start one on port 0).
@@ -502,35 +230,69 @@ impl Running {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
-        let _ = self.state.save().await;
+        if let Err(e) = self.state.save().await {
+            tracing::error!("could not save state: {e}");
+        }
+        if let Some(s) = &self.state.saving {
+            s.close();
+        }
     }
 }
 
 /// Loads or seeds the world, binds 127.0.0.1:`port`, and serves in the background.
 pub async fn start(config: Config) -> Result<Running, String> {
-    let world = match &config.data {
-        Some(path) => match crate::persist::load(path)? {
-            Some(w) => w,
-            None => crate::seed::demo_world(),
-        },
-        None => crate::seed::demo_world(),
+    let (store, loaded) = match &config.data {
+        Some(path) => {
+            let (store, world) = crate::store::Store::open(path)?;
+            (Some(store), world)
+        }
+        None => (None, None),
     };
+    let imported = config
+        .import
+        .as_deref()
+        .map(crate::snapshot::load)
+        .transpose()?;
+    let (mut world, new) = match (loaded, imported) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "--import starts a new world, but {} already holds one; pass a new --data file",
+                config.data.clone().unwrap_or_default().display()
+            ))
+        }
+        (Some(w), None) => (w, false),
+        (None, Some(w)) => (w, true),
+        (None, None) => (crate::seed::demo_world(), true),
+    };
+    if new || store.is_none() {
+        // A new world is written whole; in memory, tables stop remembering keys at once.
+        world.mark_all();
+    }
+    let saving = store.map(crate::saving::Saving::new);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", config.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{addr}");
-    let state: AppState = Arc::new(Shared::new(world, config, url.clone()));
-    state.save().await?;
+    let state: AppState = Arc::new(Shared::new(world, config, url.clone(), saving));
+    if state.saving.is_some() {
+        let s = state.clone();
+        tokio::spawn(async move {
+            if let Some(saving) = &s.saving {
+                crate::saving::writer(saving, &s.world).await;
+            }
+        });
+        state.save().await?;
+    }
     let app = router(state.clone());
-    tokio::spawn(crate::webhooks::delivery_loop(state.clone()));
+    crate::webhooks::delivery::start_all(&state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
         });
         if let Err(e) = serve.await {
-            eprintln!("kaizala-emulator: server error: {e}");
+            tracing::error!("server error: {e}");
         }
     });
     Ok(Running {

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::state::{new_id, PendingEvent, World};
+use crate::state::{new_id, PendingEvent};
+use crate::world::World;
 
 /// What an event is about: its group, and (for action events) the action and its package.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +23,10 @@ impl<'a> Target<'a> {
     }
 }
 
+/// Events a webhook holds while its callback is down; later ones are dropped (and counted) until it
+/// catches up.
+pub const MAX_QUEUE: usize = 1000;
+
 /// Queues `event_type` with `data` on every active, unexpired webhook registered for the target's
 /// group, action or action package and listening to that event type. Returns how many were queued;
 /// the caller wakes the delivery task (`Shared::wake_webhooks`) once the world lock is released.
@@ -35,25 +40,32 @@ pub fn emit(
     let now = w.now();
     let event_id = new_id();
     let (from_mobile, from_name, from_pic) = w
-        .users
+        .users()
         .get(from_user_id)
         .map(|u| (u.mobile.clone(), u.name.clone(), u.profile_pic.clone()))
         .unwrap_or_default();
+    let listening = w.webhooks.keys_where(|hook| {
+        hook.active
+            && hook.validity > now
+            && hook.event_types.iter().any(|t| t == event_type)
+            && match hook.object_type.as_str() {
+                "Group" => hook.object_id == target.group_id,
+                "Action" => target.action_id == Some(hook.object_id.as_str()),
+                "ActionPackage" => target.package_id == Some(hook.object_id.as_str()),
+                _ => false,
+            }
+    });
     let mut queued = 0;
-    for hook in w.webhooks.values_mut() {
-        if !hook.active || hook.validity <= now {
+    for id in listening {
+        let Some(hook) = w.webhooks.get_mut(&id) else {
             continue;
-        }
-        if !hook.event_types.iter().any(|t| t == event_type) {
-            continue;
-        }
-        let hit = match hook.object_type.as_str() {
-            "Group" => hook.object_id == target.group_id,
-            "Action" => target.action_id == Some(hook.object_id.as_str()),
-            "ActionPackage" => target.package_id == Some(hook.object_id.as_str()),
-            _ => false,
         };
-        if !hit {
+        if hook.queue.len() >= MAX_QUEUE {
+            hook.dropped = hook.dropped.saturating_add(1);
+            if hook.dropped == 1 || hook.dropped.is_multiple_of(1000) {
+                tracing::warn!(webhook = %hook.id, url = %hook.callback_url, dropped = hook.dropped,
+                    "the webhook's queue holds {MAX_QUEUE} undelivered events; newer events are dropped");
+            }
             continue;
         }
         let event = json!({

@@ -2,17 +2,20 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
+use crate::hierarchy::{self, View};
 use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
-use crate::state::{Group, Membership, OrgRole, Role, World};
+use crate::paths::{GroupPath, Params, SubGroupPath};
+use crate::shared::AppState;
+use crate::state::{Group, OrgRole, Role};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,11 +33,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// A path parameter (always present when the route matched).
-pub(crate) fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
-}
-
 /// The `Group` object of §3. Without `detail`, the short form `GET /groups` answers by default:
 /// groupId, groupName, groupImageUrl, groupType, callerRole, hasSubGroups, hasParentGroups.
 ///
@@ -42,8 +40,9 @@ pub(crate) fn param(p: &HashMap<String, String>, name: &str) -> String {
 /// organisation admin or a group token counts as "Admin"). A group the caller does not itself reach
 /// but sees through the hierarchy (a member of a parent reading its sub-groups) shows "Member": a
 /// read view, never admin rights.
-pub fn group_json(w: &World, caller: &Caller, g: &Group, detail: bool) -> Value {
-    let role = caller.role_in(w, &g.id).unwrap_or(Role::Member);
+pub fn group_json(view: &mut View<'_>, g: &Group, detail: bool) -> Value {
+    let w = view.w;
+    let role = view.role(g).unwrap_or(Role::Member);
     let sub_count = g
         .sub_groups
         .iter()
@@ -61,7 +60,12 @@ pub fn group_json(w: &World, caller: &Caller, g: &Group, detail: bool) -> Value 
     }
     out.insert("groupType".into(), json!(g.group_type));
     if detail {
-        out.insert("userCount".into(), json!(w.hierarchy_user_count(&g.id)));
+        let count = w
+            .groups
+            .get_key_value(&g.id)
+            .map(|(id, _)| view.user_count(id))
+            .unwrap_or_default();
+        out.insert("userCount".into(), json!(count));
         out.insert("currentLevelUserCount".into(), json!(g.members.len()));
     }
     out.insert("callerRole".into(), json!(role.as_str()));
@@ -94,12 +98,9 @@ fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> usize
     let mut added = 0;
     for m in mobiles {
         let uid = w.ensure_user(m, OrgRole::User);
-        if let Some(g) = w.groups.get_mut(group_id) {
+        if let Some(g) = w.groups.get_mut_inner(group_id) {
             if g.role_of(&uid).is_none() {
-                g.members.push(Membership {
-                    user_id: uid,
-                    role: Role::Member,
-                });
+                g.members.insert(uid, Role::Member);
                 added += 1;
             }
         }
@@ -126,8 +127,8 @@ fn new_group(
             welcome_message,
             group_type: group_type.to_string(),
             mapped_to_tenant: mapped,
-            members: Vec::new(),
-            subscribers: Vec::new(),
+            members: Default::default(),
+            subscribers: Default::default(),
             sub_groups: Vec::new(),
             parents: Vec::new(),
             created_at,
@@ -169,7 +170,7 @@ async fn create(
     let out = {
         let mut w = state.world();
         let creator = w
-            .users
+            .users()
             .get(&caller.user_id)
             .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
         let mapped = creator.org_role != OrgRole::External;
@@ -183,10 +184,7 @@ async fn create(
             mapped,
         );
         if let Some(g) = w.groups.get_mut(&id) {
-            g.members.push(Membership {
-                user_id: caller.user_id.clone(),
-                role: Role::Admin,
-            });
+            g.members.insert(caller.user_id.clone(), Role::Admin);
         }
         let others: Vec<String> = members
             .into_iter()
@@ -212,6 +210,7 @@ async fn list(
     let detail = query_flag(&q, "showDetail")?;
     let all = query_flag(&q, "fetchAllGroups")?;
     let w = state.world();
+    let mut view = View::new(&w, &caller);
     let picked: Vec<&Group> = match &caller.group_limit {
         Some(gid) => w.groups.get(gid).into_iter().collect(),
         None => w
@@ -219,7 +218,7 @@ async fn list(
             .values()
             .filter(|g| {
                 if all {
-                    caller.role_in(&w, &g.id).is_some()
+                    view.role(g).is_some()
                 } else {
                     g.role_of(&caller.user_id).is_some()
                 }
@@ -228,7 +227,7 @@ async fn list(
     };
     let groups: Vec<Value> = sorted(picked)
         .into_iter()
-        .map(|g| group_json(&w, &caller, g, detail))
+        .map(|g| group_json(&mut view, g, detail))
         .collect();
     Ok(Json(json!({ "groups": groups })))
 }
@@ -237,15 +236,14 @@ async fn list(
 async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
-    Ok(Json(
-        json!({ "groups": [group_json(&w, &caller, g, true)] }),
-    ))
+    let mut view = View::new(&w, &caller);
+    Ok(Json(json!({ "groups": [group_json(&mut view, g, true)] })))
 }
 
 /// `POST /groups/{groupId}/subGroups` {groupName, groupImageUrl?, members?, welcomeMessage,
@@ -257,14 +255,15 @@ async fn get_one(
 async fn create_sub_group(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.write")?;
-    let parent = param(&p, "groupId");
+    let parent = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &parent)?;
+        hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
     }
     let name = req_str(&body, &["groupName"], "groupName")?;
     let image =
@@ -275,6 +274,7 @@ async fn create_sub_group(
     let (out, events) = {
         let mut w = state.world();
         let mapped = caller.admin_of(&w, &parent)?.mapped_to_tenant;
+        hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
         let caller_mobile = w.user_mobile(&caller.user_id);
         let id = new_group(
             &mut w,
@@ -287,10 +287,7 @@ async fn create_sub_group(
         if let Some(g) = w.groups.get_mut(&id) {
             g.parents.push(parent.clone());
             if add_caller {
-                g.members.push(Membership {
-                    user_id: caller.user_id.clone(),
-                    role: Role::Admin,
-                });
+                g.members.insert(caller.user_id.clone(), Role::Admin);
             }
         }
         if let Some(pg) = w.groups.get_mut(&parent) {
@@ -330,11 +327,11 @@ async fn create_sub_group(
 async fn add_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.update")?;
-    let parent = param(&p, "groupId");
+    let parent = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &parent)?;
@@ -372,12 +369,17 @@ async fn add_sub_groups(
             if *sid == parent {
                 return Err(ApiError::invalid(at, "a group cannot be its own sub-group"));
             }
-            if w.descendants(sid).contains(&parent) {
+            if hierarchy::is_at_or_above(&w, sid, &parent) {
                 return Err(ApiError::invalid(
                     at,
                     "that group is above this one in the hierarchy: adding it would make a cycle",
                 ));
             }
+            // Every new link starts at `parent`, so each one is checked on its own.
+            hierarchy::check_depth(
+                hierarchy::depth(&w, &parent) + hierarchy::height(&w, sid),
+                &at,
+            )?;
             caller.admin_of(&w, sid).map_err(|e| ApiError {
                 field: Some(at.clone()),
                 ..e
@@ -419,38 +421,84 @@ async fn add_sub_groups(
     Ok(Json(json!({ "result": true })))
 }
 
-/// A group with its direct sub-groups under `subGroups`; with `deep`, each nested the same way.
-/// `path` guards against cycles (refused on the way in, but the hierarchy is walked defensively).
-fn with_sub_groups(
-    w: &World,
-    caller: &Caller,
-    g: &Group,
-    deep: bool,
-    path: &mut Vec<String>,
-) -> Value {
-    let mut out = group_json(w, caller, g, true);
-    path.push(g.id.clone());
-    let subs: Vec<&Group> = g
-        .sub_groups
-        .iter()
-        .filter(|s| !path.contains(*s))
-        .filter_map(|s| w.groups.get(s))
-        .collect();
-    let subs: Vec<Value> = sorted(subs)
-        .into_iter()
-        .map(|s| {
-            if deep {
-                with_sub_groups(w, caller, s, true, path)
-            } else {
-                group_json(w, caller, s, true)
-            }
+/// One group being listed with its sub-groups: its own fields, the sub-groups still to list, and
+/// those already listed.
+struct Frame<'w> {
+    id: &'w str,
+    value: Value,
+    subs: std::vec::IntoIter<&'w Group>,
+    done: Vec<Value>,
+}
+
+/// A group with its direct sub-groups under `subGroups`; with `deep`, each nested the same way down
+/// to `MAX_DEPTH` levels. Built with a stack of its own (never recursion); a group is not listed
+/// below itself; more than `MAX_LISTED` entries is a 400.
+fn with_sub_groups<'w>(view: &mut View<'w>, g: &'w Group, deep: bool) -> ApiResult<Value> {
+    let w = view.w;
+    let mut listed = 1usize;
+    let mut open = |view: &mut View<'w>,
+                    g: &'w Group,
+                    path: &[Frame<'w>]|
+     -> ApiResult<Frame<'w>> {
+        let subs: Vec<&Group> = g
+            .sub_groups
+            .iter()
+            .filter(|s| **s != g.id && !path.iter().any(|f| f.id == s.as_str()))
+            .filter_map(|s| w.groups.get(s))
+            .collect();
+        let subs = sorted(subs);
+        listed = listed.saturating_add(subs.len());
+        if listed > hierarchy::MAX_LISTED {
+            return Err(ApiError::bad_request(format!(
+                "this hierarchy lists more than {} groups in one answer; read it level by level (without fetchAllGroups)",
+                hierarchy::MAX_LISTED
+            )));
+        }
+        Ok(Frame {
+            id: g.id.as_str(),
+            value: group_json(view, g, true),
+            subs: subs.into_iter(),
+            done: Vec::new(),
         })
-        .collect();
-    path.pop();
-    if let Value::Object(o) = &mut out {
-        o.insert("subGroups".into(), Value::Array(subs));
+    };
+    let mut stack: Vec<Frame<'w>> = Vec::new();
+    let root = open(view, g, &stack)?;
+    stack.push(root);
+    loop {
+        let level = stack.len();
+        let Some(top) = stack.last_mut() else {
+            return Err(ApiError::with_status(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ));
+        };
+        match top.subs.next() {
+            Some(sub) if deep && level + 1 < hierarchy::MAX_DEPTH => {
+                let frame = open(view, sub, &stack)?;
+                stack.push(frame);
+            }
+            Some(sub) if deep => {
+                // The last level: listed, not opened (a hierarchy saved before the limit existed
+                // may go deeper).
+                let mut v = group_json(view, sub, true);
+                v["subGroups"] = json!([]);
+                top.done.push(v);
+            }
+            Some(sub) => {
+                let v = group_json(view, sub, true);
+                top.done.push(v);
+            }
+            None => {
+                let Some(mut frame) = stack.pop() else {
+                    continue;
+                };
+                frame.value["subGroups"] = Value::Array(frame.done);
+                match stack.last_mut() {
+                    Some(parent) => parent.done.push(frame.value),
+                    None => return Ok(frame.value),
+                }
+            }
+        }
     }
-    out
 }
 
 /// `GET /groups/{groupId}/subGroups?fetchAllGroups` → the group (every field) with
@@ -459,16 +507,16 @@ fn with_sub_groups(
 async fn list_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let deep = query_flag(&q, "fetchAllGroups")?;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
-    let mut path = Vec::new();
-    Ok(Json(with_sub_groups(&w, &caller, g, deep, &mut path)))
+    let mut view = View::new(&w, &caller);
+    Ok(Json(with_sub_groups(&mut view, g, deep)?))
 }
 
 /// `DELETE /groups/{groupId}/subGroups/{subGroupId}` → `{result: true}`: the sub-group becomes a
@@ -477,11 +525,11 @@ async fn list_sub_groups(
 async fn remove_sub_group(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<SubGroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.remove")?;
-    let parent = param(&p, "groupId");
-    let sid = param(&p, "subGroupId");
+    let parent = p.group_id;
+    let sid = p.sub_group_id;
     let events = {
         let mut w = state.world();
         let pg = caller.admin_of(&w, &parent)?;

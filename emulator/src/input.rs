@@ -2,10 +2,38 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::is_e164;
+
+/// Largest body of any call but a media upload (413 above it).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A body's bytes, at most `BODY_LIMIT` (413 past it, in the one error shape).
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PayloadTooLarge",
+                        format!("the body is larger than the {BODY_LIMIT}-byte limit"),
+                    )
+                } else {
+                    ApiError::bad_request(format!("could not read the body: {}", e.body_text()))
+                }
+            })
+    }
+}
 
 /// A JSON object body. Malformed JSON, or anything but an object, is a 400 naming what is wrong.
 pub struct JsonBody(pub Value);
@@ -14,9 +42,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
         parse_object(&bytes).map(JsonBody)
     }
 }
@@ -87,7 +113,12 @@ pub fn opt_i64(v: &Value, names: &[&str], path: &str) -> ApiResult<Option<i64>> 
         None => Ok(None),
         Some(Value::Number(n)) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+            .or_else(|| {
+                // A whole number written as a float (`5.0`), within the range a double holds exactly.
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                    .map(|f| f as i64)
+            })
             .map(Some)
             .ok_or_else(|| ApiError::invalid(path, "must be a whole number")),
         Some(_) => Err(ApiError::invalid(path, "must be a whole number")),

@@ -1,10 +1,9 @@
 //! Media (§3): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,10 +11,12 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{req_str, JsonBody};
-use crate::state::{Media, World};
+use crate::paths::{MediaPath, Params};
+use crate::shared::AppState;
+use crate::state::Media;
+use crate::world::World;
 
 /// The MIME types the platform takes (§4: pictures, audio, video and office documents).
 pub const SUPPORTED_TYPES: &[&str] = &[
@@ -225,8 +226,45 @@ fn multipart_error(e: MultipartError, limit: usize) -> ApiError {
     }
 }
 
-/// Keeps the file and answers its opaque `mediaResource` ("kzm-" + a UUID).
-fn store(w: &mut World, bytes: Vec<u8>, mime: String, file_name: String, user_id: &str) -> String {
+/// Bytes of every stored file together.
+pub fn stored_bytes(w: &World) -> usize {
+    w.media.values().map(|m| m.bytes.len()).sum()
+}
+
+fn quota_full(quota: usize, used: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PayloadTooLarge",
+        format!(
+            "the media store is full: {used} of its {quota} bytes are used and this file does not fit (start the emulator with a larger --media-quota)"
+        ),
+    )
+}
+
+/// 413 unless the store has room left; otherwise how many bytes it has left.
+fn room(state: &AppState) -> ApiResult<usize> {
+    let quota = state.config.media_quota;
+    let used = stored_bytes(&state.world());
+    match quota.checked_sub(used) {
+        Some(left) if left > 0 => Ok(left),
+        _ => Err(quota_full(quota, used)),
+    }
+}
+
+/// Keeps the file and answers its opaque `mediaResource` ("kzm-" + a UUID); 413 when it would take
+/// the store past its quota.
+fn store(
+    w: &mut World,
+    quota: usize,
+    bytes: Vec<u8>,
+    mime: String,
+    file_name: String,
+    user_id: &str,
+) -> ApiResult<String> {
+    let used = stored_bytes(w);
+    if used.saturating_add(bytes.len()) > quota {
+        return Err(quota_full(quota, used));
+    }
     let id = format!("kzm-{}", uuid::Uuid::new_v4().simple());
     let uploaded_at = w.now();
     w.media.insert(
@@ -235,12 +273,12 @@ fn store(w: &mut World, bytes: Vec<u8>, mime: String, file_name: String, user_id
             id: id.clone(),
             file_name,
             mime,
-            bytes,
+            bytes: bytes.into(),
             uploaded_by: user_id.to_string(),
             uploaded_at,
         },
     );
-    id
+    Ok(id)
 }
 
 /// `POST /media`: exactly one file part. A file part is one with a file name or a Content-Type; a
@@ -253,6 +291,8 @@ async fn upload(
     limit: usize,
 ) -> ApiResult<Json<Value>> {
     caller.need("media.write")?;
+    let left = room(&state)?;
+    let quota = state.config.media_quota;
     let mut mp = mp.map_err(|e| {
         ApiError::bad_request(format!(
             "POST /media takes multipart/form-data with one file part: {}",
@@ -292,6 +332,9 @@ async fn upload(
                 if total > limit {
                     return Err(too_large(limit));
                 }
+                if buf.len() + chunk.len() > left {
+                    return Err(quota_full(quota, quota - left));
+                }
                 buf.extend_from_slice(&chunk);
             }
             let name = clean_file_name(file_name.as_deref(), &mime);
@@ -319,7 +362,14 @@ async fn upload(
     }
     let id = {
         let mut w = state.world();
-        store(&mut w, bytes, mime, name, &caller.user_id)
+        store(
+            &mut w,
+            state.config.media_quota,
+            bytes,
+            mime,
+            name,
+            &caller.user_id,
+        )?
     };
     Ok(Json(json!({ "mediaResource": id })))
 }
@@ -334,6 +384,8 @@ async fn from_url(
     limit: usize,
 ) -> ApiResult<Json<Value>> {
     caller.need("media.write")?;
+    let left = room(&state)?;
+    let quota = state.config.media_quota;
     let raw = req_str(&body, &["mediaUrl"], "mediaUrl")?;
     let url = reqwest::Url::parse(raw.trim())
         .ok()
@@ -395,6 +447,9 @@ async fn from_url(
         if bytes.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }
+        if bytes.len() + chunk.len() > left {
+            return Err(quota_full(quota, quota - left));
+        }
         bytes.extend_from_slice(&chunk);
     }
     if bytes.is_empty() {
@@ -403,14 +458,21 @@ async fn from_url(
     let name = clean_file_name(Some(&last_segment), &mime);
     let id = {
         let mut w = state.world();
-        store(&mut w, bytes, mime, name, &caller.user_id)
+        store(
+            &mut w,
+            state.config.media_quota,
+            bytes,
+            mime,
+            name,
+            &caller.user_id,
+        )?
     };
     Ok(Json(json!({ "mediaResource": id })))
 }
 
 /// Serves by id; the file-name segment is cosmetic (any name serves the file, as a CDN key would).
-async fn serve(State(state): State<AppState>, Path(p): Path<HashMap<String, String>>) -> Response {
-    let id = p.get("id").cloned().unwrap_or_default();
+async fn serve(State(state): State<AppState>, Params(p): Params<MediaPath>) -> Response {
+    let id = p.id;
     let found = {
         let w = state.world();
         w.media

@@ -1,19 +1,18 @@
 //! Group members (§3): adding, listing and removing members, and adding a bot user to a group (§3b).
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{delete, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::groups::param;
 use crate::input::{phones, req_str, JsonBody};
-use crate::state::{Membership, OrgRole, Role, World};
+use crate::paths::{GroupPath, MemberPath, Params};
+use crate::shared::AppState;
+use crate::state::{OrgRole, Role};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,7 +23,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The §5 MemberAdded / MemberRemoved data for one member.
 fn member_event(w: &World, user_id: &str, role: Role) -> Value {
-    let u = w.users.get(user_id);
+    let u = w.users().get(user_id);
     json!({
         "member": u.map(|u| u.mobile.clone()).unwrap_or_default(),
         "memberName": u.map(|u| u.name.clone()).unwrap_or_default(),
@@ -36,16 +35,13 @@ fn member_event(w: &World, user_id: &str, role: Role) -> Value {
 /// Adds `user_id` as a Member unless it already belongs; emits MemberAdded when it was new.
 /// Returns how many webhook events were queued.
 fn join(w: &mut World, group_id: &str, user_id: &str, by: &str) -> usize {
-    let Some(g) = w.groups.get_mut(group_id) else {
+    let Some(g) = w.groups.get_mut_inner(group_id) else {
         return 0;
     };
     if g.role_of(user_id).is_some() {
         return 0;
     }
-    g.members.push(Membership {
-        user_id: user_id.to_string(),
-        role: Role::Member,
-    });
+    g.members.insert(user_id.to_string(), Role::Member);
     let data = member_event(w, user_id, Role::Member);
     emit(w, Target::group(group_id), "MemberAdded", data, by)
 }
@@ -57,11 +53,11 @@ fn join(w: &mut World, group_id: &str, user_id: &str, by: &str) -> usize {
 async fn add(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &gid)?;
@@ -88,20 +84,20 @@ async fn add(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
     let members: Vec<Value> = g
         .members
         .iter()
-        .map(|m| {
-            let u = w.users.get(&m.user_id);
+        .map(|(user_id, role)| {
+            let u = w.users().get(user_id);
             json!({
-                "id": m.user_id,
-                "role": m.role.as_str(),
+                "id": user_id,
+                "role": role.as_str(),
                 "mobileNumber": u.map(|u| u.mobile.clone()).unwrap_or_default(),
                 "isProvisioned": u.is_some_and(|u| u.provisioned),
                 "name": u.map(|u| u.name.clone()).unwrap_or_default(),
@@ -119,15 +115,15 @@ async fn list(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<MemberPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.remove")?;
-    let gid = param(&p, "groupId");
-    let member = param(&p, "memberId");
+    let gid = p.group_id;
+    let member = p.member_id;
     let events = {
         let mut w = state.world();
         let g = caller.admin_of(&w, &gid)?;
-        let uid = if w.users.contains_key(&member) {
+        let uid = if w.users().contains_key(&member) {
             Some(member.clone())
         } else {
             w.user_id_by_mobile(&member)
@@ -137,7 +133,7 @@ async fn remove(
                 "{member} is not a member of this group"
             )));
         };
-        let admins = g.members.iter().filter(|m| m.role == Role::Admin).count();
+        let admins = g.members.values().filter(|r| **r == Role::Admin).count();
         if role == Role::Admin && admins <= 1 {
             return Err(ApiError::invalid(
                 "memberId",
@@ -145,8 +141,8 @@ async fn remove(
             ));
         }
         let data = member_event(&w, &uid, role);
-        if let Some(g) = w.groups.get_mut(&gid) {
-            g.members.retain(|m| m.user_id != uid);
+        if let Some(g) = w.groups.get_mut_inner(&gid) {
+            g.members.remove(&uid);
         }
         emit(
             &mut w,
@@ -167,11 +163,11 @@ async fn remove(
 async fn add_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.admin_of(&w, &gid)?;
@@ -181,7 +177,7 @@ async fn add_bot(
         let mut w = state.world();
         caller.admin_of(&w, &gid)?;
         if !w
-            .users
+            .users()
             .get(&bot)
             .is_some_and(|u| u.org_role == OrgRole::Bot)
         {

@@ -2,18 +2,19 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::groups::param;
 use crate::input::{field, opt_array, opt_bool, phones, query_i64, JsonBody};
-use crate::state::{iso, new_id, Message, Role};
+use crate::paths::{GroupPath, Params};
+use crate::shared::AppState;
+use crate::state::{new_id, Message, Role};
 
 /// Longest message, in characters (not bytes).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -32,11 +33,11 @@ pub fn routes() -> Router<AppState> {
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.write")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         caller.reach(&w, &gid)?;
@@ -83,13 +84,13 @@ async fn send(
                 ));
             }
             if to_all {
-                recipients = g.subscribers.clone();
+                recipients = g.subscribers.keys().cloned().collect();
             } else {
                 for (i, item) in raw_list.iter().enumerate() {
                     let mobile = item.as_str().unwrap_or_default();
                     let uid = w
                         .user_id_by_mobile(mobile)
-                        .filter(|u| g.subscribers.contains(u))
+                        .filter(|u| g.subscribers.contains_key(u))
                         .ok_or_else(|| {
                             ApiError::invalid(
                                 format!("subscribers[{i}]"),
@@ -104,14 +105,17 @@ async fn send(
         }
         let reference_id = new_id();
         let sent_at = w.instant();
-        w.messages.push(Message {
-            reference_id: reference_id.clone(),
-            group_id: gid.clone(),
-            sender_id: caller.user_id.clone(),
-            text: text.clone(),
-            sent_at,
-            recipients,
-        });
+        w.messages.insert(
+            reference_id.clone(),
+            Message {
+                reference_id: reference_id.clone(),
+                group_id: gid.clone(),
+                sender_id: caller.user_id.clone(),
+                text: text.clone(),
+                sent_at,
+                recipients,
+            },
+        );
         let n = emit(
             &mut w,
             Target::group(&gid),
@@ -137,11 +141,11 @@ async fn send(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
     let count = query_i64(&q, "count")?.unwrap_or(30);
     if !(1..=100).contains(&count) {
@@ -151,7 +155,7 @@ async fn list(
     caller.reach(&w, &gid)?;
     let mut found: Vec<&Message> = w
         .messages
-        .iter()
+        .values()
         .filter(|m| m.group_id == gid && m.sent_at >= from)
         .collect();
     found.sort_by_key(|m| m.sent_at);

@@ -2,16 +2,18 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, query_i64, req_str, JsonBody};
-use crate::state::{new_id, Ms, Reaction, World};
+use crate::paths::{GroupPath, Params, ReferencePath};
+use crate::shared::AppState;
+use crate::state::{new_id, Ms, Reaction};
+use crate::world::World;
 
 /// Items per page of the cursor-paged reads.
 const PAGE: usize = 20;
@@ -30,24 +32,18 @@ pub fn routes() -> Router<AppState> {
         .route("/groups/{groupId}/reaction/{referenceId}", get(details))
 }
 
-fn param(p: &HashMap<String, String>, name: &str) -> ApiResult<String> {
-    p.get(name)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("the path has no {name}")))
-}
-
 /// Whether `a` and `b` are the same group or one lies below the other (content of a parent group is
 /// seen, and reacted to, from its sub-groups).
 fn related(w: &World, a: &str, b: &str) -> bool {
-    a == b || w.descendants(a).iter().any(|d| d == b) || w.descendants(b).iter().any(|d| d == a)
+    crate::hierarchy::is_at_or_above(w, a, b) || crate::hierarchy::is_at_or_above(w, b, a)
 }
 
 /// 404 unless `reference_id` is a message or an action of `source`.
 fn check_reference(w: &World, reference_id: &str, source: &str) -> ApiResult<()> {
     let found = w
         .messages
-        .iter()
-        .any(|m| m.reference_id == reference_id && m.group_id == source)
+        .get(reference_id)
+        .is_some_and(|m| m.group_id == source)
         || w.actions
             .get(reference_id)
             .is_some_and(|a| a.group_id == source);
@@ -98,11 +94,11 @@ fn cursor(q: &HashMap<String, String>) -> ApiResult<Ms> {
 async fn react(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.write")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let reference_id = req_str(&body, &["referenceId"], "referenceId")?;
     let source_given = req_str(&body, &["sourceGroupId"], "sourceGroupId")?;
     let reaction_type = req_str(&body, &["reactionType"], "reactionType")?;
@@ -130,7 +126,7 @@ async fn react(
     let source = source_group(&w, &caller, &group_id, Some(source_given))?;
     check_reference(&w, &reference_id, &source)?;
     if reaction_type == "Like" {
-        let earlier = w.reactions.iter().find(|r| {
+        let earlier = w.reactions.values().find(|r| {
             r.reaction_type == "Like"
                 && r.group_id == group_id
                 && r.source_group_id == source
@@ -143,16 +139,19 @@ async fn react(
     }
     let id = new_id();
     let last_modified = w.instant();
-    w.reactions.push(Reaction {
-        id: id.clone(),
-        group_id,
-        source_group_id: source,
-        reference_id,
-        user_id: caller.user_id.clone(),
-        reaction_type,
-        comment,
-        last_modified,
-    });
+    w.reactions.insert(
+        id.clone(),
+        Reaction {
+            id: id.clone(),
+            group_id,
+            source_group_id: source,
+            reference_id,
+            user_id: caller.user_id.clone(),
+            reaction_type,
+            comment,
+            last_modified,
+        },
+    );
     Ok(Json(json!({ "reactionId": id })))
 }
 
@@ -163,7 +162,7 @@ fn in_group<'w>(
     source: &'w str,
 ) -> impl Iterator<Item = &'w Reaction> {
     w.reactions
-        .iter()
+        .values()
         .filter(move |r| r.group_id == group_id && r.source_group_id == source)
 }
 
@@ -192,12 +191,12 @@ fn summary_of(w: &World, group_id: &str, source: &str, reference_id: &str) -> Va
 async fn summary_one(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ReferencePath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
-    let reference_id = param(&p, "referenceId")?;
+    let group_id = p.group_id;
+    let reference_id = p.reference_id;
     let w = state.world();
     let source = source_group(&w, &caller, &group_id, q.get("sourceGroupId").cloned())?;
     check_reference(&w, &reference_id, &source)?;
@@ -212,11 +211,11 @@ async fn summary_one(
 async fn summary_page(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
+    let group_id = p.group_id;
     let after = cursor(&q)?;
     let w = state.world();
     let source = source_group(&w, &caller, &group_id, q.get("sourceGroupId").cloned())?;
@@ -242,12 +241,12 @@ async fn summary_page(
 async fn details(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<ReferencePath>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
-    let group_id = param(&p, "groupId")?;
-    let reference_id = param(&p, "referenceId")?;
+    let group_id = p.group_id;
+    let reference_id = p.reference_id;
     let after = cursor(&q)?;
     let kind = q
         .get("reactionType")

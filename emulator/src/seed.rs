@@ -4,9 +4,10 @@ use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::state::{
-    new_id, random_token, Action, ActionResponse, Connector, Group, Media, Membership, Message,
-    OrgRole, Role, SeedInfo, TokenKind, User, World, ALL_SCOPES,
+    new_id, random_token, Action, ActionResponse, Connector, Group, Media, Message, OrgRole, Role,
+    SeedInfo, TokenKind, User, ALL_SCOPES,
 };
+use crate::world::World;
 
 /// A 1×1 PNG (the picture posted in the demo group).
 const PIXEL_PNG: &str =
@@ -33,19 +34,16 @@ const MEMBER_NAMES: [&str; 12] = [
 
 fn add_user(w: &mut World, mobile: &str, name: &str, role: OrgRole, provisioned: bool) -> String {
     let id = new_id();
-    w.users.insert(
-        id.clone(),
-        User {
-            id: id.clone(),
-            mobile: mobile.to_string(),
-            name: name.to_string(),
-            profile_pic: String::new(),
-            org_role: role,
-            region: "inc-000".into(),
-            provisioned,
-            bot: None,
-        },
-    );
+    w.insert_user(User {
+        id: id.clone(),
+        mobile: mobile.to_string(),
+        name: name.to_string(),
+        profile_pic: String::new(),
+        org_role: role,
+        region: "inc-000".into(),
+        provisioned,
+        bot: None,
+    });
     id
 }
 
@@ -68,11 +66,8 @@ fn add_group(
             welcome_message: welcome.to_string(),
             group_type: group_type.to_string(),
             mapped_to_tenant: true,
-            members: members
-                .into_iter()
-                .map(|(user_id, role)| Membership { user_id, role })
-                .collect(),
-            subscribers: Vec::new(),
+            members: members.into_iter().collect(),
+            subscribers: Default::default(),
             sub_groups: Vec::new(),
             parents: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
             created_at,
@@ -98,7 +93,7 @@ fn add_action(w: &mut World, group: &str, action_type: &str, sender: &str, body:
             sent_at,
             body,
             recipients: Vec::new(),
-            responses: Vec::new(),
+            responses: Default::default(),
         },
     );
     id
@@ -107,26 +102,34 @@ fn add_action(w: &mut World, group: &str, action_type: &str, sender: &str, body:
 fn respond(w: &mut World, action: &str, responder: &str, body: Value) {
     let at = w.instant();
     if let Some(a) = w.actions.get_mut(action) {
-        a.responses.push(ActionResponse {
-            id: new_id(),
-            responder_id: responder.to_string(),
-            body,
-            created_at: at,
-            updated_at: at,
-        });
+        let id = new_id();
+        a.responses.insert(
+            id.clone(),
+            ActionResponse {
+                id,
+                responder_id: responder.to_string(),
+                body,
+                created_at: at,
+                updated_at: at,
+            },
+        );
     }
 }
 
 fn message(w: &mut World, group: &str, sender: &str, text: &str) {
     let sent_at = w.instant();
-    w.messages.push(Message {
-        reference_id: new_id(),
-        group_id: group.to_string(),
-        sender_id: sender.to_string(),
-        text: text.to_string(),
-        sent_at,
-        recipients: Vec::new(),
-    });
+    let id = new_id();
+    w.messages.insert(
+        id.clone(),
+        Message {
+            reference_id: id,
+            group_id: group.to_string(),
+            sender_id: sender.to_string(),
+            text: text.to_string(),
+            sent_at,
+            recipients: Vec::new(),
+        },
+    );
 }
 
 fn grant_token(w: &mut World, app: &str, kind: TokenKind, user: &str) -> String {
@@ -281,7 +284,7 @@ pub fn demo_world() -> World {
         })
         .collect();
     if let Some(g) = w.groups.get_mut(&public) {
-        g.subscribers = subscribers;
+        g.subscribers = subscribers.into_iter().map(|s| (s, ())).collect();
     }
 
     let member = |i: usize| members.get(i).cloned().unwrap_or_default();
@@ -377,7 +380,7 @@ pub fn demo_world() -> World {
             id: media_id.clone(),
             file_name: "depot.png".into(),
             mime: "image/png".into(),
-            bytes,
+            bytes: bytes.into(),
             uploaded_by: bilal.clone(),
             uploaded_at,
         },

@@ -1,15 +1,24 @@
-//! The emulated platform's whole state (the "world"): tenant, connectors, users, groups, tokens, content.
+//! What the emulated platform holds, entity by entity: tenant, connectors, users, groups, tokens,
+//! messages, actions, media, reactions, webhooks (the `World` that holds them all is in `world`).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use base64::Engine;
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::table::{Keyed, Table};
 
 /// Epoch milliseconds.
 pub type Ms = i64;
 
 pub const DAY_MS: Ms = 24 * 60 * 60 * 1000;
+/// The last instant the emulator's clock may show (9999-12-31T23:59:59.999Z): every date the
+/// platform hands out stays a four-digit year, and adding any lifetime to it cannot overflow.
+pub const MAX_INSTANT: Ms = 253_402_300_799_999;
+/// The most `/_emulator/clock` moves the clock in one call (100 years).
+pub const MAX_ADVANCE_MS: Ms = 100 * 365 * DAY_MS;
 pub const ACCESS_TOKEN_LIFE_MS: Ms = DAY_MS;
 pub const REFRESH_TOKEN_LIFE_MS: Ms = 365 * DAY_MS;
 /// A refresh token is rotated once 90 % of its life has passed (328.5 days).
@@ -156,9 +165,12 @@ pub struct Group {
     /// "Group" or "ConnectGroup" (a managed public group).
     pub group_type: String,
     pub mapped_to_tenant: bool,
-    pub members: Vec<Membership>,
-    /// Subscriber user ids of a public group, in the order they subscribed.
-    pub subscribers: Vec<String>,
+    /// Members by user id, in the order they joined (written as a list of `Membership`).
+    #[serde(with = "members")]
+    pub members: Table<String, Role>,
+    /// Subscriber user ids of a public group, in the order they subscribed (written as a list).
+    #[serde(with = "subscribers")]
+    pub subscribers: Table<String, ()>,
     pub sub_groups: Vec<String>,
     pub parents: Vec<String>,
     pub created_at: Ms,
@@ -169,10 +181,7 @@ impl Group {
         self.group_type == "ConnectGroup"
     }
     pub fn role_of(&self, user_id: &str) -> Option<Role> {
-        self.members
-            .iter()
-            .find(|m| m.user_id == user_id)
-            .map(|m| m.role)
+        self.members.get(user_id).copied()
     }
 }
 
@@ -214,6 +223,9 @@ pub struct AccessToken {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sms {
+    /// Numbers the PINs in the order they were sent.
+    #[serde(default)]
+    pub id: u64,
     pub mobile: String,
     pub pin: u32,
     pub application_id: String,
@@ -261,7 +273,9 @@ pub struct Action {
     pub sent_at: Ms,
     pub body: Value,
     pub recipients: Vec<String>,
-    pub responses: Vec<ActionResponse>,
+    /// Responses by id, oldest first (written as a list).
+    #[serde(with = "crate::table::list")]
+    pub responses: Table<String, ActionResponse>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -270,7 +284,7 @@ pub struct Media {
     pub file_name: String,
     pub mime: String,
     #[serde(with = "b64")]
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     pub uploaded_by: String,
     pub uploaded_at: Ms,
 }
@@ -281,10 +295,11 @@ mod b64 {
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
         let s = String::deserialize(d)?;
         base64::engine::general_purpose::STANDARD
             .decode(s)
+            .map(bytes::Bytes::from)
             .map_err(serde::de::Error::custom)
     }
 }
@@ -328,6 +343,9 @@ pub struct Webhook {
     pub active: bool,
     pub queue: VecDeque<PendingEvent>,
     pub delivered: u64,
+    /// Events not queued because the queue was full (`events::MAX_QUEUE`).
+    #[serde(default)]
+    pub dropped: u64,
 }
 
 /// One call seen by the emulator (the dev API's request log).
@@ -353,255 +371,58 @@ pub struct SeedInfo {
     pub public_group_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct World {
-    pub version: u32,
-    pub tenant: Tenant,
-    pub connectors: BTreeMap<String, Connector>,
-    pub users: BTreeMap<String, User>,
-    pub groups: BTreeMap<String, Group>,
-    pub refresh_tokens: HashMap<String, RefreshToken>,
-    pub access_tokens: HashMap<String, AccessToken>,
-    pub sms: Vec<Sms>,
-    pub oauth_codes: HashMap<String, OAuthCode>,
-    pub messages: Vec<Message>,
-    pub actions: BTreeMap<String, Action>,
-    pub media: HashMap<String, Media>,
-    pub reactions: Vec<Reaction>,
-    pub webhooks: BTreeMap<String, Webhook>,
-    pub next_region: u32,
-    pub clock_offset_ms: Ms,
-    /// The last instant handed out for ordering (sentAt values are unique and increasing).
-    pub last_instant: Ms,
-    pub seed: SeedInfo,
-}
-
-pub const STATE_VERSION: u32 = 1;
-
-impl World {
-    pub fn empty() -> World {
-        World {
-            version: STATE_VERSION,
-            tenant: Tenant {
-                id: new_id(),
-                name: String::new(),
-            },
-            connectors: BTreeMap::new(),
-            users: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            refresh_tokens: HashMap::new(),
-            access_tokens: HashMap::new(),
-            sms: Vec::new(),
-            oauth_codes: HashMap::new(),
-            messages: Vec::new(),
-            actions: BTreeMap::new(),
-            media: HashMap::new(),
-            reactions: Vec::new(),
-            webhooks: BTreeMap::new(),
-            next_region: 1,
-            clock_offset_ms: 0,
-            last_instant: 0,
-            seed: SeedInfo::default(),
-        }
-    }
-
-    /// The emulator's clock: real time plus whatever `/_emulator/clock` added.
-    pub fn now(&self) -> Ms {
-        system_now() + self.clock_offset_ms
-    }
-
-    /// A strictly increasing instant, for ordering content by time.
-    pub fn instant(&mut self) -> Ms {
-        let t = self.now().max(self.last_instant + 1);
-        self.last_instant = t;
-        t
-    }
-
-    pub fn user_by_mobile(&self, mobile: &str) -> Option<&User> {
-        self.users.values().find(|u| u.mobile == mobile)
-    }
-
-    pub fn user_id_by_mobile(&self, mobile: &str) -> Option<String> {
-        self.user_by_mobile(mobile).map(|u| u.id.clone())
-    }
-
-    /// The user with that number, created as a not-yet-provisioned outside number when unknown.
-    pub fn ensure_user(&mut self, mobile: &str, as_role: OrgRole) -> String {
-        if let Some(id) = self.user_id_by_mobile(mobile) {
-            return id;
-        }
-        let id = new_id();
-        let tail: String = mobile
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        self.users.insert(
-            id.clone(),
-            User {
-                id: id.clone(),
-                mobile: mobile.to_string(),
-                name: format!("User {tail}"),
-                profile_pic: String::new(),
-                org_role: as_role,
-                region: "inc-000".into(),
-                provisioned: false,
-                bot: None,
-            },
-        );
-        id
-    }
-
-    pub fn user_name(&self, id: &str) -> String {
-        self.users
-            .get(id)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn user_mobile(&self, id: &str) -> String {
-        self.users
-            .get(id)
-            .map(|u| u.mobile.clone())
-            .unwrap_or_default()
-    }
-
-    /// Every group below `id` (not including it), depth first, without repeats.
-    pub fn descendants(&self, id: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let mut stack: Vec<String> = self
-            .groups
-            .get(id)
-            .map(|g| g.sub_groups.iter().rev().cloned().collect())
-            .unwrap_or_default();
-        while let Some(next) = stack.pop() {
-            if next == id || out.contains(&next) {
-                continue;
-            }
-            if let Some(g) = self.groups.get(&next) {
-                stack.extend(g.sub_groups.iter().rev().cloned());
-            }
-            out.push(next);
-        }
-        out
-    }
-
-    /// Distinct users in a group and its whole hierarchy.
-    pub fn hierarchy_user_count(&self, id: &str) -> usize {
-        let mut ids: Vec<&str> = Vec::new();
-        let mut all = vec![id.to_string()];
-        all.extend(self.descendants(id));
-        for gid in &all {
-            if let Some(g) = self.groups.get(gid) {
-                for m in &g.members {
-                    if !ids.contains(&m.user_id.as_str()) {
-                        ids.push(m.user_id.as_str());
-                    }
-                }
-            }
-        }
-        ids.len()
+impl Keyed for Message {
+    type Key = String;
+    fn key(&self) -> String {
+        self.reference_id.clone()
     }
 }
 
-pub fn system_now() -> Ms {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Ms)
-        .unwrap_or(0)
+impl Keyed for Reaction {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
 }
 
-/// ISO 8601 UTC with milliseconds, e.g. `2026-11-23T08:00:00.000Z`.
-pub fn iso(ms: Ms) -> String {
-    let secs = ms.div_euclid(1000);
-    let milli = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+impl Keyed for ActionResponse {
+    type Key = String;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// A group's members, written as `[{user_id, role}]` in the order they joined.
+mod members {
+    use super::{Membership, Role, Table};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Table<String, Role>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(t.iter().map(|(user_id, role)| Membership {
+            user_id: user_id.clone(),
+            role: *role,
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table<String, Role>, D::Error> {
+        let list = Vec::<Membership>::deserialize(d)?;
+        Ok(list.into_iter().map(|m| (m.user_id, m.role)).collect())
+    }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)` to epoch ms.
-pub fn parse_iso(s: &str) -> Option<Ms> {
-    let b = s.as_bytes();
-    if b.len() < 16 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let num = |a: usize, n: usize| -> Option<i64> { s.get(a..a + n)?.parse().ok() };
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    if !matches!(b.get(10), Some(b'T') | Some(b' ')) {
-        return None;
-    }
-    let (h, mi) = (num(11, 2)?, num(14, 2)?);
-    let mut i = 16;
-    let mut sec = 0;
-    let mut ms = 0;
-    if b.get(i) == Some(&b':') {
-        sec = num(i + 1, 2)?;
-        i += 3;
-        if b.get(i) == Some(&b'.') {
-            let start = i + 1;
-            let mut end = start;
-            while b.get(end).is_some_and(|c| c.is_ascii_digit()) {
-                end += 1;
-            }
-            let frac = s.get(start..end)?;
-            let padded = format!("{:0<3}", frac.get(..3.min(frac.len()))?);
-            ms = padded.parse().ok()?;
-            i = end;
-        }
-    }
-    let offset_min = match b.get(i) {
-        None | Some(b'Z') => 0,
-        Some(b'+') | Some(b'-') => {
-            let sign = if b[i] == b'-' { -1 } else { 1 };
-            let oh = num(i + 1, 2)?;
-            let om = if b.get(i + 3) == Some(&b':') {
-                num(i + 4, 2)?
-            } else {
-                num(i + 3, 2).unwrap_or(0)
-            };
-            sign * (oh * 60 + om)
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let days = days_from_civil(y, mo as u32, d as u32);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms)
-}
+/// A public group's subscribers, written as a list of user ids.
+mod subscribers {
+    use super::Table;
+    use serde::{Deserialize, Deserializer, Serializer};
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    pub fn serialize<S: Serializer>(t: &Table<String, ()>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(t.keys())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table<String, ()>, D::Error> {
+        let list = Vec::<String>::deserialize(d)?;
+        Ok(list.into_iter().map(|id| (id, ())).collect())
+    }
 }
 
 /// E.164: `+`, a non-zero digit, then 7 to 14 more digits.
@@ -617,18 +438,6 @@ pub fn is_e164(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_round_trips() {
-        let t = 1_795_392_000_123; // 2026-11-23T...
-        assert_eq!(parse_iso(&iso(t)), Some(t));
-        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            parse_iso("2024-02-29T12:30:00+05:30"),
-            parse_iso("2024-02-29T07:00:00Z")
-        );
-        assert_eq!(parse_iso("not a date"), None);
-    }
 
     #[test]
     fn e164() {

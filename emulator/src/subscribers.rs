@@ -1,20 +1,19 @@
 //! Subscribers of public groups (§3): adding, paging through and removing them.
 
-use std::collections::HashMap;
-
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::groups::param;
-use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody};
-use crate::state::{is_e164, OrgRole, World};
+use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody};
+use crate::paths::{GroupPath, Params};
+use crate::shared::AppState;
+use crate::state::{is_e164, OrgRole};
+use crate::table::Table;
+use crate::world::World;
 
 /// Largest (and default) page of `POST /groups/{groupId}/subscribers`.
 const PAGE: i64 = 50;
@@ -73,21 +72,20 @@ fn outcome(flag: &str, ok: bool, reason: Option<&str>) -> Value {
 async fn change(
     state: &AppState,
     caller: &Caller,
-    p: &HashMap<String, String>,
+    gid: &str,
     body: &Value,
     scope: &str,
     flag: &str,
     mut apply: impl FnMut(&mut World, &str, &str) -> Value,
 ) -> ApiResult<Json<Value>> {
     caller.need(scope)?;
-    let gid = param(p, "groupId");
     {
         let w = state.world();
-        public_admin(&w, caller, &gid)?;
+        public_admin(&w, caller, gid)?;
     }
     let list = subscriber_list(body)?;
     let mut w = state.world();
-    public_admin(&w, caller, &gid)?;
+    public_admin(&w, caller, gid)?;
     let mut result = Map::new();
     for item in &list {
         let key = key_of(item);
@@ -100,7 +98,7 @@ async fn change(
                 false,
                 Some("not an E.164 phone number (e.g. +911099999999)"),
             ),
-            Some(mobile) => apply(&mut w, &gid, mobile),
+            Some(mobile) => apply(&mut w, gid, mobile),
         };
         result.insert(key, verdict);
     }
@@ -116,25 +114,27 @@ async fn change(
 async fn add(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let scope = "groupmember.write";
     change(
         &state,
         &caller,
-        &p,
+        &p.group_id,
         &body,
         scope,
         "isAdded",
         |w, gid, mobile| {
             let uid = w.ensure_user(mobile, OrgRole::External);
-            match w.groups.get_mut(gid) {
-                Some(g) if g.subscribers.contains(&uid) => {
+            match w.groups.get(gid) {
+                Some(g) if g.subscribers.contains_key(&uid) => {
                     outcome("isAdded", false, Some("already a subscriber of this group"))
                 }
-                Some(g) => {
-                    g.subscribers.push(uid);
+                Some(_) => {
+                    if let Some(g) = w.groups.get_mut_inner(gid) {
+                        g.subscribers.insert(uid, ());
+                    }
                     outcome("isAdded", true, None)
                 }
                 None => outcome("isAdded", false, Some("the group no longer exists")),
@@ -149,25 +149,31 @@ async fn add(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let scope = "groupmember.remove";
     change(
         &state,
         &caller,
-        &p,
+        &p.group_id,
         &body,
         scope,
         "isRemoved",
         |w, gid, mobile| {
-            let uid = w.user_id_by_mobile(mobile);
-            match (uid, w.groups.get_mut(gid)) {
-                (Some(uid), Some(g)) if g.subscribers.contains(&uid) => {
-                    g.subscribers.retain(|s| *s != uid);
+            let uid = w.user_id_by_mobile(mobile).filter(|u| {
+                w.groups
+                    .get(gid)
+                    .is_some_and(|g| g.subscribers.contains_key(u))
+            });
+            match uid {
+                Some(uid) => {
+                    if let Some(g) = w.groups.get_mut_inner(gid) {
+                        g.subscribers.remove(&uid);
+                    }
                     outcome("isRemoved", true, None)
                 }
-                _ => outcome("isRemoved", false, Some("not a subscriber of this group")),
+                None => outcome("isRemoved", false, Some("not a subscriber of this group")),
             }
         },
     )
@@ -197,11 +203,11 @@ fn decode_cursor(c: &str) -> Option<usize> {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
-    body: Bytes,
+    Params(p): Params<GroupPath>,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupmember.read")?;
-    let gid = param(&p, "groupId");
+    let gid = p.group_id;
     {
         let w = state.world();
         public_admin(&w, &caller, &gid)?;
@@ -224,17 +230,14 @@ async fn list(
     };
     let w = state.world();
     public_admin(&w, &caller, &gid)?;
-    let subs: &[String] = w
-        .groups
-        .get(&gid)
-        .map(|g| g.subscribers.as_slice())
-        .unwrap_or_default();
+    let empty = Table::new();
+    let subs = w.groups.get(&gid).map(|g| &g.subscribers).unwrap_or(&empty);
     let page: Vec<Value> = subs
-        .iter()
+        .keys()
         .skip(start)
         .take(count)
         .map(|id| {
-            let u = w.users.get(id);
+            let u = w.users().get(id);
             json!({
                 "id": id,
                 "mobileNumber": u.map(|u| u.mobile.clone()).unwrap_or_default(),

@@ -1,17 +1,17 @@
 //! Users (§3b): the signed-in user's profile, and the organisation's bot users with their access tokens.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{opt_str, req_str, JsonBody};
-use crate::state::{new_id, BotInfo, OrgRole, User, World};
+use crate::paths::{BotPath, Params};
+use crate::shared::AppState;
+use crate::state::{new_id, BotInfo, OrgRole, User};
+use crate::world::World;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,16 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/bot/accessToken/{botUserId}", get(bot_access_token))
 }
 
-fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
-}
-
 /// `GET /users/me` → `{id, mobileNumber, name, profilePic}`.
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.need("profile.read")?;
     let w = state.world();
     let u = w
-        .users
+        .users()
         .get(&caller.user_id)
         .ok_or_else(|| ApiError::not_found("the signed-in user no longer exists"))?;
     Ok(Json(json!({
@@ -47,7 +43,7 @@ fn bot_json(w: &World, u: &User) -> Value {
         .as_ref()
         .map(|b| (b.creator_id.clone(), b.status.clone()))
         .unwrap_or_default();
-    let creator = w.users.get(&creator_id);
+    let creator = w.users().get(&creator_id);
     json!({
         "botUserId": u.id,
         "name": u.name,
@@ -62,7 +58,7 @@ fn bot_json(w: &World, u: &User) -> Value {
 }
 
 fn bot<'w>(w: &'w World, id: &str) -> ApiResult<&'w User> {
-    w.users
+    w.users()
         .get(id)
         .filter(|u| u.org_role == OrgRole::Bot)
         .ok_or_else(|| ApiError::not_found(format!("no bot {id}")))
@@ -94,7 +90,7 @@ async fn create_bot(
         }),
     };
     let out = bot_json(&w, &user);
-    w.users.insert(id, user);
+    w.insert_user(user);
     Ok(Json(out))
 }
 
@@ -104,7 +100,7 @@ async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     caller.tenant_admin()?;
     let w = state.world();
     let bots: Vec<Value> = w
-        .users
+        .users()
         .values()
         .filter(|u| u.org_role == OrgRole::Bot)
         .map(|u| bot_json(&w, u))
@@ -116,12 +112,12 @@ async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<J
 async fn update_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.write")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let name = opt_str(&body, &["name"], "name")?;
     if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid("name", "must not be empty"));
@@ -129,12 +125,12 @@ async fn update_bot(
     let pic = opt_str(&body, &["profilePic"], "profilePic")?;
     let mut w = state.world();
     bot(&w, &id)?;
-    if let Some(u) = w.users.get_mut(&id) {
+    if let Some(mut u) = w.user_mut(&id) {
         if let Some(n) = name {
-            u.name = n;
+            u.set_name(n);
         }
         if let Some(pp) = pic {
-            u.profile_pic = pp;
+            u.set_profile_pic(pp);
         }
     }
     Ok(Json(json!({ "result": true })))
@@ -144,16 +140,18 @@ async fn update_bot(
 async fn delete_bot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.remove")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let mut w = state.world();
     bot(&w, &id)?;
-    w.users.remove(&id);
-    for g in w.groups.values_mut() {
-        g.members.retain(|m| m.user_id != id);
+    w.remove_user(&id);
+    for gid in w.groups.keys_where(|g| g.members.contains_key(&id)) {
+        if let Some(g) = w.groups.get_mut_inner(&gid) {
+            g.members.remove(&id);
+        }
     }
     w.access_tokens.retain(|_, t| t.user_id != id);
     Ok(Json(json!({ "result": true })))
@@ -164,11 +162,11 @@ async fn delete_bot(
 async fn bot_access_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<BotPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("tenantdata.read")?;
     caller.tenant_admin()?;
-    let id = param(&p, "botUserId");
+    let id = p.bot_user_id;
     let mut w = state.world();
     bot(&w, &id)?;
     let grant = crate::state::AccessToken {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use kaizala_emulator::state::parse_iso;
+use kaizala_emulator::clock::parse_iso;
 use kaizala_emulator::Config;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};

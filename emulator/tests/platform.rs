@@ -754,7 +754,7 @@ async fn bots_are_managed_by_the_organisation_admin() {
 }
 
 #[tokio::test]
-async fn cors_allows_any_origin_and_the_custom_headers() {
+async fn cors_allows_loopback_origins_and_the_custom_headers() {
     let e = emu().await;
     let r = e
         .http
@@ -803,7 +803,7 @@ async fn cors_allows_any_origin_and_the_custom_headers() {
 #[tokio::test]
 async fn state_survives_a_restart_and_a_corrupt_file_stops_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
+    let path = dir.path().join("state.db");
     let config = Config {
         data: Some(path.clone()),
         ..test_config()
@@ -833,13 +833,14 @@ async fn state_survives_a_restart_and_a_corrupt_file_stops_start_up() {
     assert_eq!(g["groups"][0]["groupName"], "Kept");
     e2.running.stop().await;
 
-    std::fs::write(&path, b"{\"version\": 1, truncated").unwrap();
+    let garbage = b"\x00\x01 not a database at all".repeat(100);
+    std::fs::write(&path, &garbage).unwrap();
     let err = kaizala_emulator::start(config)
         .await
         .err()
         .expect("refuses a corrupt file");
     assert!(err.contains("corrupt"), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"{\"version\": 1, truncated");
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
 }
 
 #[tokio::test]

@@ -1,19 +1,24 @@
-//! Outgoing webhooks (§5): registration with callback validation, listing, update, removal, and the delivery task with retries.
+//! Outgoing webhooks: registration with callback validation, who may see and manage them,
+//! listing, update and removal (delivery is in `delivery`).
+
+pub mod delivery;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
-use crate::state::{random_token, Ms, Webhook, World, DAY_MS};
+use crate::paths::{Params, WebhookPath};
+use crate::shared::AppState;
+use crate::state::{random_token, Ms, Role, Webhook, DAY_MS, MAX_INSTANT};
+use crate::world::World;
 
 /// The event types of §5, in the order the platform lists them.
 pub const EVENT_TYPES: &[&str] = &[
@@ -40,11 +45,8 @@ pub const MAX_FAILURES: u32 = 7;
 /// A registration without `validity` lasts two years (§5).
 pub const DEFAULT_VALIDITY_MS: Ms = 2 * 365 * DAY_MS;
 
-/// How long one delivery may take before it counts as failed.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The delivery task never sleeps longer than this, so a clock jump (`/_emulator/clock`) is noticed.
-const MAX_IDLE_MS: Ms = 250;
+/// The most of a callback's answer to the validation request that is read.
+pub const VALIDATION_ANSWER_LIMIT: usize = 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -181,12 +183,21 @@ fn callback_context(body: &Value) -> Option<Value> {
 fn validity(body: &Value, now: Ms) -> ApiResult<Option<Ms>> {
     let v = opt_i64(body, &["validity", "Validity"], "validity")?;
     if let Some(v) = v {
+        if v > MAX_INSTANT {
+            return Err(ApiError::invalid(
+                "validity",
+                format!(
+                    "{v} is beyond {} ({MAX_INSTANT}); it is an expiry time in epoch milliseconds",
+                    crate::clock::iso(MAX_INSTANT)
+                ),
+            ));
+        }
         if v <= now {
             return Err(ApiError::invalid(
                 "validity",
                 format!(
                     "{v} ({}) is in the past; it is an expiry time in epoch milliseconds",
-                    crate::state::iso(v)
+                    crate::clock::iso(v)
                 ),
             ));
         }
@@ -246,10 +257,21 @@ async fn validate_callback(state: &AppState, url: &str) -> ApiResult<()> {
             .await
             .map_err(|e| describe(&e))?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| describe(&e))?;
         if !status.is_success() {
             return Err(format!("it answered {status}"));
         }
+        // The answer is read up to `VALIDATION_ANSWER_LIMIT` bytes: a token is 43.
+        let mut resp = resp;
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+            if body.len() + chunk.len() > VALIDATION_ANSWER_LIMIT {
+                return Err(format!(
+                    "it answered more than {VALIDATION_ANSWER_LIMIT} bytes"
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body);
         if text.trim() != token {
             return Err("it answered 2xx without the token as its body".to_string());
         }
@@ -274,10 +296,6 @@ fn describe(e: &reqwest::Error) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The calls
-
-fn param(p: &HashMap<String, String>, name: &str) -> String {
-    p.get(name).cloned().unwrap_or_default()
-}
 
 /// `POST /webhook` → `{webhookId}`, once the callback has echoed the validation token.
 async fn register(
@@ -324,30 +342,76 @@ async fn register(
                 active: true,
                 queue: Default::default(),
                 delivered: 0,
+                dropped: 0,
             },
         );
         id
     };
+    delivery::ensure_task(&state, &id);
     Ok(Json(json!({ "webhookId": id })))
 }
 
-/// A listed webhook (§5). `active` is false when disabled or past its validity.
-fn webhook_json(h: &Webhook, now: Ms) -> Value {
-    json!({
+/// What a caller may do with a registered webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Not even know it exists (another connector's, or an object the caller does not reach).
+    None,
+    /// See it listed, without its `callbackToken`.
+    See,
+    /// Change or remove it, and see its `callbackToken`.
+    Manage,
+}
+
+/// Who may see and manage a webhook. Seeing it takes what registering it took: the same connector,
+/// and a token that reaches its object (the group, or the action's group). Managing it takes more,
+/// because its `callbackToken` is the receiver's secret and its URL decides where the events go: the
+/// user who registered it, or an admin of its object. A webhook on an action package (packages are
+/// not stored, so anyone may register one) is seen and managed by whoever registered it and by an
+/// organisation admin only.
+pub fn access(w: &World, caller: &Caller, h: &Webhook) -> Access {
+    if h.application_id != caller.application_id {
+        return Access::None;
+    }
+    let own = h.owner_id == caller.user_id;
+    let group = match h.object_type.as_str() {
+        "Group" => Some(h.object_id.as_str()),
+        "Action" => w.actions.get(&h.object_id).map(|a| a.group_id.as_str()),
+        _ => None,
+    };
+    match group {
+        Some(gid) => match caller.role_in(w, gid) {
+            None => Access::None,
+            Some(Role::Admin) => Access::Manage,
+            Some(Role::Member) if own => Access::Manage,
+            Some(Role::Member) => Access::See,
+        },
+        None if own || (caller.org_admin && caller.group_limit.is_none()) => Access::Manage,
+        None => Access::None,
+    }
+}
+
+/// A listed webhook. `active` is false when disabled or past its validity; `callbackToken`
+/// is there only for a caller who may manage the webhook.
+fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
+    let mut v = json!({
         "id": h.id,
         "objectId": h.object_id,
         "objectType": h.object_type,
         "events": h.event_types,
         "filters": h.filters,
         "callbackUrl": h.callback_url,
-        "callbackToken": h.callback_token,
         "ts": h.created_at,
         "validity": h.validity,
         "active": h.active && h.validity > now,
-    })
+    });
+    if access == Access::Manage {
+        v["callbackToken"] = json!(h.callback_token);
+    }
+    v
 }
 
-/// `GET /webhook?objectId=&objectType=` → the caller's connector's webhooks, oldest first.
+/// `GET /webhook?objectId=&objectType=` → the caller's connector's webhooks that it may see
+/// (`access`), oldest first.
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -361,23 +425,37 @@ async fn list(
     };
     let w = state.world();
     let now = w.now();
-    let mut hooks: Vec<&Webhook> = w
+    let mut hooks: Vec<(&Webhook, Access)> = w
         .webhooks
         .values()
         .filter(|h| h.application_id == caller.application_id)
         .filter(|h| object_id.is_none_or(|o| *o == h.object_id))
         .filter(|h| object_type.as_ref().is_none_or(|t| *t == h.object_type))
+        .map(|h| (h, access(&w, &caller, h)))
+        .filter(|(_, a)| *a != Access::None)
         .collect();
-    hooks.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-    let list: Vec<Value> = hooks.iter().map(|h| webhook_json(h, now)).collect();
+    hooks.sort_by(|(a, _), (b, _)| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    let list: Vec<Value> = hooks
+        .iter()
+        .map(|(h, a)| webhook_json(h, now, *a))
+        .collect();
     Ok(Json(json!({ "webhooks": list })))
 }
 
+/// The webhook, when the caller may manage it: 404 when it may not even see it, 403 when it may
+/// only see it.
 fn owned<'w>(w: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Webhook> {
-    w.webhooks
+    let h = w
+        .webhooks
         .get(id)
-        .filter(|h| h.application_id == caller.application_id)
-        .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))
+        .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))?;
+    match access(w, caller, h) {
+        Access::Manage => Ok(h),
+        Access::See => Err(ApiError::forbidden(
+            "only the user who registered this webhook, or an admin of its group, may change or remove it",
+        )),
+        Access::None => Err(ApiError::not_found(format!("no webhook {id}"))),
+    }
 }
 
 /// `PUT /webhook/{webhookId}`: any subset of the registration fields, plus `Active` (or `active`).
@@ -386,11 +464,11 @@ fn owned<'w>(w: &'w World, caller: &Caller, id: &str) -> ApiResult<&'w Webhook> 
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<WebhookPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.update")?;
-    let id = param(&p, "webhookId");
+    let id = p.webhook_id;
     let new_object_id = object_id(&body)?;
     let new_object_type = object_type(&body)?;
     let new_events = event_types(&body)?;
@@ -468,130 +546,12 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(p): Path<HashMap<String, String>>,
+    Params(p): Params<WebhookPath>,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.remove")?;
-    let id = param(&p, "webhookId");
+    let id = p.webhook_id;
     let mut w = state.world();
     owned(&w, &caller, &id)?;
     w.webhooks.remove(&id);
     Ok(Json(json!({ "result": true })))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Delivery
-
-/// One event due for delivery: a copy taken under the lock, posted without it.
-struct Due {
-    hook_id: String,
-    url: String,
-    token: Option<String>,
-    event: Value,
-}
-
-/// The front event of every active, unexpired webhook that is due now, and the earliest instant
-/// at which a not-yet-due one will be.
-fn collect_due(state: &AppState) -> (Vec<Due>, Option<Ms>, Ms) {
-    let w = state.world();
-    let now = w.now();
-    let mut due = Vec::new();
-    let mut earliest: Option<Ms> = None;
-    for h in w.webhooks.values() {
-        if !h.active || h.validity <= now {
-            continue;
-        }
-        let Some(front) = h.queue.front() else {
-            continue;
-        };
-        if front.next_at <= now {
-            due.push(Due {
-                hook_id: h.id.clone(),
-                url: h.callback_url.clone(),
-                token: h.callback_token.clone(),
-                event: front.event.clone(),
-            });
-        } else {
-            earliest = Some(earliest.map_or(front.next_at, |e| e.min(front.next_at)));
-        }
-    }
-    (due, earliest, now)
-}
-
-/// Posts one event; true when the callback answered 2xx.
-async fn deliver(http: &reqwest::Client, d: &Due) -> bool {
-    let mut req = http.post(&d.url).timeout(DELIVERY_TIMEOUT).json(&d.event);
-    if let Some(t) = &d.token {
-        req = req.header("kz-callback-token", t);
-    }
-    match tokio::time::timeout(DELIVERY_TIMEOUT + Duration::from_secs(1), req.send()).await {
-        Ok(Ok(resp)) => resp.status().is_success(),
-        _ => false,
-    }
-}
-
-/// Records the outcome of a round; true when anything changed.
-fn apply(state: &AppState, due: &[Due], outcomes: &[bool]) -> bool {
-    let backoff = i64::try_from(state.config.webhook_backoff_ms).unwrap_or(i64::MAX);
-    let mut w = state.world();
-    let now = w.now();
-    let mut changed = false;
-    for (d, ok) in due.iter().zip(outcomes) {
-        let Some(h) = w.webhooks.get_mut(&d.hook_id) else {
-            continue; // deleted meanwhile
-        };
-        // Only if the event is still the one at the front (nothing rearranged the queue meanwhile).
-        if !h.queue.front().is_some_and(|f| f.event == d.event) {
-            continue;
-        }
-        changed = true;
-        if *ok && state.take_duplicate(&d.hook_id) {
-            // At-least-once (§5): as if the receiver's answer was lost, the same event goes again.
-            continue;
-        }
-        if *ok {
-            h.queue.pop_front();
-            h.delivered += 1;
-            continue;
-        }
-        let Some(front) = h.queue.front_mut() else {
-            continue;
-        };
-        front.failures = front.failures.saturating_add(1);
-        if front.failures >= MAX_FAILURES {
-            // Disabled; the event stays at the front and goes again once re-enabled.
-            h.active = false;
-        } else {
-            let factor = 1i64 << front.failures.saturating_sub(1).min(40);
-            front.next_at = now.saturating_add(backoff.saturating_mul(factor));
-        }
-    }
-    changed
-}
-
-/// The delivery task: runs for the life of the server. Each round posts the due front event of
-/// every webhook concurrently (so one webhook's events go one at a time, in order), then records
-/// the outcomes: 2xx removes the event, anything else schedules a retry after
-/// `webhook_backoff_ms × 2^(failures−1)`, and the 7th failed try disables the webhook.
-pub async fn delivery_loop(state: AppState) {
-    loop {
-        let (due, earliest, now) = collect_due(&state);
-        if !due.is_empty() {
-            let outcomes =
-                futures_util::future::join_all(due.iter().map(|d| deliver(&state.http, d))).await;
-            if apply(&state, &due, &outcomes) {
-                if let Err(e) = state.save().await {
-                    eprintln!("kaizala-emulator: could not save state: {e}");
-                }
-            }
-            continue;
-        }
-        let wait = earliest
-            .map(|t| t.saturating_sub(now).clamp(1, MAX_IDLE_MS))
-            .unwrap_or(MAX_IDLE_MS);
-        let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(1));
-        tokio::select! {
-            _ = state.webhook_wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
 }

@@ -1,9 +1,10 @@
 //! The dev API under `/_emulator/`: the seed, the SMS outbox, relocation, the clock, faults, the request log, a webhook inbox, and token grants.
 
+mod inbox;
+
 use std::collections::HashMap;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -11,17 +12,22 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::{endpoint_url, origin_of};
-use crate::app::{AppState, Fault};
+use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
+use crate::faults::Fault;
 use crate::input::{opt_bool, opt_i64, req_str, JsonBody};
+use crate::paths::{ConnectorGroupPath, ConnectorPath, Params};
+use crate::shared::AppState;
 use crate::state::{
-    iso, new_id, random_token, Connector, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+    new_id, random_token, Connector, LoggedRequest, OrgRole, RateLimit, TokenKind, ALL_SCOPES,
+    MAX_ADVANCE_MS, MAX_INSTANT,
 };
 use crate::tokens::issue_refresh_token;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/seed", get(seed))
+        .route("/export", get(export))
         .route("/sms", get(sms))
         .route("/relocate", post(relocate))
         .route("/clock", get(clock).post(advance_clock))
@@ -32,7 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests", get(requests).delete(clear_requests))
         .route(
             "/inbox/{name}",
-            get(inbox_get).post(inbox_post).delete(inbox_clear),
+            get(inbox::get).post(inbox::post).delete(inbox::clear),
         )
         .route("/userToken", post(user_token))
         .route("/grant", post(grant))
@@ -60,7 +66,7 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
         OrgRole::Bot => "Bot",
     };
     let users: Vec<Value> = w
-        .users
+        .users()
         .values()
         .filter(|u| matches!(u.org_role, OrgRole::OrgAdmin | OrgRole::User))
         .map(|u| {
@@ -123,6 +129,28 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
     }))
 }
 
+/// `GET /_emulator/export` → the whole world as a JSON snapshot (media included, base64), which
+/// `--import FILE` starts from.
+async fn export(State(state): State<AppState>) -> Response {
+    let text = serde_json::to_vec(&*state.world());
+    match text {
+        Ok(t) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kaizala-world.json\"",
+                ),
+            ],
+            t,
+        )
+            .into_response(),
+        Err(e) => {
+            ApiError::bad_request(format!("the world could not be written: {e}")).into_response()
+        }
+    }
+}
+
 /// `GET /_emulator/sms?mobileNumber=…` → the PINs sent to that number, newest first.
 async fn sms(
     State(state): State<AppState>,
@@ -135,7 +163,7 @@ async fn sms(
     let w = state.world();
     let messages: Vec<Value> = w
         .sms
-        .iter()
+        .values()
         .rev()
         .filter(|s| s.mobile == mobile)
         .map(|s| {
@@ -163,18 +191,21 @@ async fn relocate(
             .user_id_by_mobile(&mobile)
             .ok_or_else(|| ApiError::not_found(format!("no user {mobile}")))?;
         let region = format!("inc-{:03}", w.next_region);
-        w.next_region += 1;
+        w.next_region = w
+            .next_region
+            .checked_add(1)
+            .ok_or_else(|| ApiError::bad_request("no region is left to move the user to"))?;
+        w.touch();
         let old = w
-            .users
+            .users()
             .get(&id)
             .map(|u| u.region.clone())
             .unwrap_or_default();
-        if let Some(u) = w.users.get_mut(&id) {
-            u.region = region.clone();
+        if let Some(mut u) = w.user_mut(&id) {
+            u.set_region(region.clone());
         }
         (old, region)
     };
-    let _ = state.save().await;
     Ok(Json(json!({
         "mobileNumber": mobile,
         "previousEndpointUrl": endpoint_url(&origin, &old),
@@ -200,15 +231,34 @@ async fn advance_clock(
             "the clock only moves forward",
         ));
     }
+    if ms > MAX_ADVANCE_MS {
+        return Err(ApiError::invalid(
+            "advanceMs",
+            format!("moves the clock at most {MAX_ADVANCE_MS} ms (100 years) at a time"),
+        ));
+    }
     let out = {
         let mut w = state.world();
-        w.clock_offset_ms += ms;
+        let past_end = w.now().checked_add(ms).is_none_or(|t| t > MAX_INSTANT);
+        if past_end {
+            return Err(ApiError::invalid(
+                "advanceMs",
+                format!(
+                    "would move the clock past {}, its last instant",
+                    iso(MAX_INSTANT)
+                ),
+            ));
+        }
+        w.clock_offset_ms = w.clock_offset_ms.saturating_add(ms);
+        w.touch();
         json!({"now": w.now(), "iso": iso(w.now()), "offsetMs": w.clock_offset_ms})
     };
     state.wake_webhooks();
-    let _ = state.save().await;
     Ok(Json(out))
 }
+
+/// The longest planned delay of a call.
+const MAX_FAULT_DELAY_MS: u64 = 10 * 60 * 1000;
 
 async fn list_faults(State(state): State<AppState>) -> Json<Value> {
     let f = state
@@ -241,6 +291,12 @@ async fn add_faults(
         if f.status.is_some_and(|s| !(100..=599).contains(&s)) {
             return Err(ApiError::invalid("status", "must be an HTTP status"));
         }
+        if f.delay_ms.is_some_and(|ms| ms > MAX_FAULT_DELAY_MS) {
+            return Err(ApiError::invalid(
+                "delayMs",
+                format!("must be at most {MAX_FAULT_DELAY_MS} (10 minutes)"),
+            ));
+        }
         parsed.push(f);
     }
     let n = parsed.len();
@@ -261,70 +317,20 @@ async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "result": true }))
 }
 
-/// `GET /_emulator/requests` → every platform call received, in order.
+/// `GET /_emulator/requests` → the last `LOG_CAPACITY` platform calls received, in order.
 async fn requests(State(state): State<AppState>) -> Json<Value> {
-    let log = state.log.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let log: Vec<LoggedRequest> = state
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect();
     Json(json!({ "requests": log }))
 }
 
 async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
     state.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    Json(json!({ "result": true }))
-}
-
-/// The built-in webhook receiver: echoes `validationToken`, or lists what was received, newest first.
-async fn inbox_get(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(token) = q.get("validationToken") {
-        return (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            token.clone(),
-        )
-            .into_response();
-    }
-    let inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    let events: Vec<Value> = inbox
-        .get(&name)
-        .map(|v| v.iter().rev().cloned().collect())
-        .unwrap_or_default();
-    Json(json!({ "name": name, "events": events })).into_response()
-}
-
-async fn inbox_post(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Json<Value> {
-    let now = state.now();
-    let parsed: Value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let token = headers
-        .get("kz-callback-token")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string);
-    let mut inbox = state.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    let list = inbox.entry(name).or_default();
-    list.push(json!({
-        "receivedAt": now,
-        "headers": {"kz-callback-token": token},
-        "body": parsed,
-    }));
-    if list.len() > 1000 {
-        list.remove(0);
-    }
-    Json(json!({ "received": true }))
-}
-
-async fn inbox_clear(State(state): State<AppState>, Path(name): Path<String>) -> Json<Value> {
-    state
-        .inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&name);
     Json(json!({ "result": true }))
 }
 
@@ -347,7 +353,6 @@ async fn user_token(
         let exp = w.refresh_tokens.get(&token).map(|t| t.expires_at);
         json!({"refreshToken": token, "refreshTokenExpiry": exp})
     };
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -381,8 +386,8 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
             None => g
                 .members
                 .iter()
-                .find(|m| m.role == crate::state::Role::Admin)
-                .map(|m| m.user_id.clone())
+                .find(|(_, role)| **role == crate::state::Role::Admin)
+                .map(|(id, _)| id.clone())
                 .ok_or_else(|| ApiError::bad_request("the group has no admin"))?,
         };
         let token = issue_refresh_token(
@@ -396,7 +401,6 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
         let exp = w.refresh_tokens.get(&token).map(|t| t.expires_at);
         json!({"refreshToken": token, "refreshTokenExpiry": exp, "groupId": group})
     };
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
@@ -417,12 +421,9 @@ async fn add_duplicates(
         Some(Value::String(id)) => return Err(ApiError::not_found(format!("no webhook {id}"))),
         Some(_) => return Err(ApiError::invalid("webhookId", "must be a string")),
     };
-    *state
-        .duplicates
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_insert(0) += count;
+    let mut d = state.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+    let n = d.entry(key).or_insert(0);
+    *n = n.saturating_add(count);
     Ok(Json(json!({ "result": true })))
 }
 
@@ -483,14 +484,13 @@ async fn add_connector(
     };
     let out = json!({"applicationId": c.id, "applicationSecret": c.secret, "name": c.name, "active": c.active, "scopes": c.scopes, "rateLimit": c.rate_limit});
     state.world().connectors.insert(c.id.clone(), c);
-    let _ = state.save().await;
     Ok(Json(out))
 }
 
 /// `PUT /_emulator/connectors/{id} {active}`: activate or deactivate.
 async fn set_connector(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Params(ConnectorPath { id }): Params<ConnectorPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let active = opt_bool(&body, &["active", "Active"], "active")?
@@ -506,14 +506,13 @@ async fn set_connector(
             c.removed_from.clear();
         }
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }
 
 /// `DELETE /_emulator/connectors/{id}`: deleting a connector kills all its tokens.
 async fn delete_connector(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Params(ConnectorPath { id }): Params<ConnectorPath>,
 ) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();
@@ -523,7 +522,6 @@ async fn delete_connector(
         w.refresh_tokens.retain(|_, t| t.application_id != id);
         w.access_tokens.retain(|_, t| t.application_id != id);
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }
 
@@ -531,7 +529,10 @@ async fn delete_connector(
 /// group; its group tokens there die, and a deactivated connector cannot come back until reactivated.
 async fn remove_from_group(
     State(state): State<AppState>,
-    Path((id, group)): Path<(String, String)>,
+    Params(ConnectorGroupPath {
+        id,
+        group_id: group,
+    }): Params<ConnectorGroupPath>,
 ) -> ApiResult<Json<Value>> {
     {
         let mut w = state.world();
@@ -554,6 +555,5 @@ async fn remove_from_group(
             !(t.application_id == id && t.group_id.as_deref() == Some(group.as_str()))
         });
     }
-    let _ = state.save().await;
     Ok(Json(json!({ "result": true })))
 }

@@ -1,0 +1,203 @@
+//! Actions (§4): posting every action type, listing and reading them back, and responses (job, poll, let's meet, survey, packages).
+
+mod read;
+mod responses;
+mod shape;
+mod validate;
+
+use read::{details, list};
+use responses::respond;
+use shape::emit_created;
+use validate::{audience, validate};
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::access::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{opt_str, req_object, JsonBody};
+use crate::paths::{GroupPath, Params};
+use crate::shared::AppState;
+use crate::state::{new_id, Action, Ms};
+
+pub(super) const HOUR_MS: f64 = 3_600_000.0;
+
+/// Media actions: one `mediaResource` each.
+pub(super) const MEDIA_TYPES: &[&str] = &["Image", "Album", "Audio", "Document", "Video"];
+/// Types that can be posted with `actionType`.
+pub(super) const POSTABLE: &[&str] = &[
+    "Image",
+    "Album",
+    "Audio",
+    "Document",
+    "Video",
+    "Announcement",
+    "Job",
+    "Poll",
+    "LetsMeet",
+    "Survey",
+];
+/// Created by the apps only; the API reads them back.
+pub(super) const READ_ONLY: &[&str] = &["PhotoWithLocation", "ShareLocation"];
+/// §4's "list/get" column (custom packages too).
+pub(super) const LISTABLE: &[&str] = &[
+    "Image",
+    "Job",
+    "Poll",
+    "LetsMeet",
+    "Survey",
+    "PhotoWithLocation",
+    "ShareLocation",
+];
+pub(super) const QUESTION_TYPES: &[&str] = &[
+    "SingleOption",
+    "MultiOption",
+    "Text",
+    "Image",
+    "Numeric",
+    "Date",
+    "DateTime",
+    "Location",
+    "AttachmentList",
+];
+pub(super) const PROPERTY_TYPES: &[&str] = &[
+    "Text",
+    "Numeric",
+    "Location",
+    "DateTime",
+    "StringList",
+    "Attachment",
+    "StringSet",
+    "AttachmentList",
+];
+pub(super) const RSVP: &[&str] = &["Yes", "No", "Maybe"];
+
+pub(super) const DEFAULT_JOB_HOURS: f64 = 24.0;
+pub(super) const DEFAULT_POLL_HOURS: f64 = 720.0;
+pub(super) const DEFAULT_MEETING_MINUTES: i64 = 30;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/groups/{groupId}/actions", post(create).get(list))
+        .route("/groups/{groupId}/actions/{actionId}", get(details))
+        .route(
+            "/groups/{groupId}/actions/{actionId}/responses",
+            post(respond),
+        )
+}
+
+pub(super) fn at(path: &str) -> String {
+    format!("actionBody.{path}")
+}
+
+/// What a request names: a built-in `actionType` or a custom package `id`.
+pub(super) enum Kind {
+    Builtin(String),
+    Package(String),
+}
+
+/// Exactly one of `actionType` / `id`.
+pub(super) fn kind_of(body: &Value) -> ApiResult<Kind> {
+    let t = opt_str(body, &["actionType"], "actionType")?.filter(|s| !s.trim().is_empty());
+    let id = opt_str(body, &["id"], "id")?.filter(|s| !s.trim().is_empty());
+    match (t, id) {
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "actionType",
+            "give either actionType (a built-in action) or id (a custom action package), not both",
+        )),
+        (None, None) => Err(ApiError::invalid(
+            "actionType",
+            "is required (or id, naming a custom action package)",
+        )),
+        (Some(t), None) => Ok(Kind::Builtin(t)),
+        (None, Some(id)) => Ok(Kind::Package(id)),
+    }
+}
+
+pub(super) fn is_package(a: &Action) -> bool {
+    a.package_id.is_some()
+}
+
+pub(super) fn deadline_after(sent_at: Ms, hours: f64) -> Ms {
+    sent_at.saturating_add((hours * HOUR_MS).round() as Ms)
+}
+
+pub(super) fn body_f64(body: &Value, name: &str) -> Option<f64> {
+    body.get(name).and_then(Value::as_f64)
+}
+
+pub(super) fn body_bool(body: &Value, name: &str) -> bool {
+    body.get(name).and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub(super) fn body_str<'a>(body: &'a Value, name: &str) -> &'a str {
+    body.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// When responses stop being taken: a poll after `expiryInHours` (default 720), a survey or package
+/// after `dueDate` hours (a package sent to subscribers: `validity` hours); `None` = never.
+pub(super) fn closes_at(a: &Action) -> Option<Ms> {
+    if a.action_type == "Poll" && !is_package(a) {
+        let h = body_f64(&a.body, "expiryInHours").unwrap_or(DEFAULT_POLL_HOURS);
+        return Some(deadline_after(a.sent_at, h));
+    }
+    if a.action_type == "Survey" || is_package(a) {
+        let h = body_f64(&a.body, "dueDate").or_else(|| body_f64(&a.body, "validity"))?;
+        return Some(deadline_after(a.sent_at, h));
+    }
+    None
+}
+
+/// `POST /groups/{groupId}/actions` → `{referenceId, actionId}` (one id).
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(p): Params<GroupPath>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    caller.need("action.write")?;
+    let group_id = p.group_id;
+    let (id, queued) = {
+        let mut w = state.world();
+        let (g, role) = caller.reach(&w, &group_id)?;
+        let kind = kind_of(&body)?;
+        if let Kind::Package(pid) = &kind {
+            if POSTABLE.contains(&pid.as_str()) || READ_ONLY.contains(&pid.as_str()) {
+                return Err(ApiError::invalid(
+                    "id",
+                    format!("'{pid}' is a built-in action type: send it as actionType"),
+                ));
+            }
+        }
+        let action_body = Value::Object(req_object(&body, &["actionBody"], "actionBody")?.clone());
+        let recipients = audience(&w, g, role, &body)?;
+        let normalized = validate(&w, g, &kind, &action_body, &recipients)?;
+        let (action_type, package_id) = match kind {
+            Kind::Builtin(t) => (t, None),
+            // A package's actionType is its package id (listings and ?actionType= use it).
+            Kind::Package(pid) => (pid.clone(), Some(pid)),
+        };
+        let id = new_id();
+        let sent_at = w.instant();
+        let action = Action {
+            id: id.clone(),
+            group_id: group_id.clone(),
+            action_type,
+            package_id,
+            sender_id: caller.user_id.clone(),
+            sent_at,
+            body: normalized,
+            recipients,
+            responses: Default::default(),
+        };
+        let queued = emit_created(&mut w, &action, &caller.origin);
+        w.actions.insert(id.clone(), action);
+        (id, queued)
+    };
+    if queued > 0 {
+        state.wake_webhooks();
+    }
+    Ok(Json(json!({"referenceId": id, "actionId": id})))
+}

@@ -1,0 +1,263 @@
+//! Reading actions back: the listing, one action with its responses and results, and who may see them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::access::Caller;
+use crate::clock::iso;
+use crate::error::{ApiError, ApiResult};
+use crate::input::{query_flag, query_i64};
+use crate::paths::{ActionPath, GroupPath, Params};
+use crate::shared::AppState;
+use crate::state::{Action, Role};
+use crate::world::World;
+
+use super::responses::first_answer;
+use super::shape::{choice_titles, is_anonymous};
+use super::*;
+
+pub(super) fn listable(a: &Action) -> bool {
+    is_package(a) || LISTABLE.contains(&a.action_type.as_str())
+}
+
+/// The stored body as handed back: media actions also carry `mediaUrl`.
+pub(super) fn public_body(w: &World, a: &Action, origin: &str) -> Value {
+    let mut body = a.body.clone();
+    if !is_package(a) && MEDIA_TYPES.contains(&a.action_type.as_str()) {
+        let found = w.media.get(body_str(&a.body, "mediaResource"));
+        if let (Some(m), Some(obj)) = (found, body.as_object_mut()) {
+            obj.insert("mediaUrl".into(), json!(crate::media::media_url(origin, m)));
+        }
+    }
+    body
+}
+
+pub(super) fn summary(w: &World, a: &Action, origin: &str) -> Value {
+    let mut v = json!({
+        "referenceId": a.id,
+        "actionId": a.id,
+        "actionType": a.action_type,
+        "sender": w.user_mobile(&a.sender_id),
+        "senderName": w.user_name(&a.sender_id),
+        "sentAt": iso(a.sent_at),
+        "actionBody": public_body(w, a, origin),
+    });
+    if let Some(p) = &a.package_id {
+        v["packageId"] = json!(p);
+    }
+    v
+}
+
+/// `GET /groups/{groupId}/actions?actionType&fromDate&count`: ascending by sentAt from `fromDate`
+/// (epoch ms, inclusive); the next page starts at the last sentAt + 1.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(p): Params<GroupPath>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("action.read")?;
+    let group_id = p.group_id;
+    let from = query_i64(&q, "fromDate")?.unwrap_or(0);
+    let count = query_i64(&q, "count")?.unwrap_or(30);
+    if !(1..=100).contains(&count) {
+        return Err(ApiError::invalid("count", "must be between 1 and 100"));
+    }
+    let filter = q
+        .get("actionType")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(t) = &filter {
+        if POSTABLE.contains(&t.as_str()) && !LISTABLE.contains(&t.as_str()) {
+            return Err(ApiError::invalid(
+                "actionType",
+                format!(
+                    "{t} actions cannot be listed; listable: {} and custom packages",
+                    LISTABLE.join(", ")
+                ),
+            ));
+        }
+    }
+    let w = state.world();
+    caller.reach(&w, &group_id)?;
+    let mut found: Vec<&Action> = w
+        .actions
+        .values()
+        .filter(|a| a.group_id == group_id && listable(a) && a.sent_at >= from)
+        .filter(|a| filter.as_ref().is_none_or(|t| &a.action_type == t))
+        .collect();
+    found.sort_by_key(|a| a.sent_at);
+    let has_more = found.len() > count as usize;
+    let actions: Vec<Value> = found
+        .iter()
+        .take(count as usize)
+        .map(|a| summary(&w, a, &caller.origin))
+        .collect();
+    Ok(Json(json!({"actions": actions, "hasMore": has_more})))
+}
+
+/// The action in that group, 404 otherwise; the caller must reach the group or be one of its recipients.
+pub(super) fn find_action<'w>(
+    w: &'w World,
+    caller: &Caller,
+    group_id: &str,
+    action_id: &str,
+) -> ApiResult<(&'w Action, Option<Role>)> {
+    if !w.groups.contains_key(group_id) {
+        return Err(ApiError::not_found(format!("no group {group_id}")));
+    }
+    let a = w
+        .actions
+        .get(action_id)
+        .filter(|a| a.group_id == group_id)
+        .ok_or_else(|| ApiError::not_found(format!("no action {action_id} in group {group_id}")))?;
+    match caller.reach(w, group_id) {
+        Ok((_, role)) => Ok((a, Some(role))),
+        Err(_) if caller.group_limit.is_none() && a.recipients.contains(&caller.user_id) => {
+            Ok((a, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /groups/{groupId}/actions/{actionId}?getDetails` → `{actionType, actionDetails, sender, sentAt}`;
+/// with details also `responses`, a poll's `results`, a job's `completedCount`/`assigneeCount`/`assignees`.
+/// A survey or meeting with `isSenderOnly` shows other people's responses to its sender and admins only.
+pub(super) async fn details(
+    State(state): State<AppState>,
+    caller: Caller,
+    Params(p): Params<ActionPath>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    caller.need("action.read")?;
+    let group_id = p.group_id;
+    let action_id = p.action_id;
+    let with = query_flag(&q, "getDetails")?;
+    let w = state.world();
+    let (a, role) = find_action(&w, &caller, &group_id, &action_id)?;
+    if !listable(a) {
+        return Err(ApiError::invalid(
+            "actionId",
+            format!(
+                "{} actions cannot be read back; only {} and custom packages",
+                a.action_type,
+                LISTABLE.join(", ")
+            ),
+        ));
+    }
+    let mut out = json!({
+        "referenceId": a.id,
+        "actionId": a.id,
+        "actionType": a.action_type,
+        "actionDetails": public_body(&w, a, &caller.origin),
+        "sender": w.user_mobile(&a.sender_id),
+        "senderName": w.user_name(&a.sender_id),
+        "sentAt": iso(a.sent_at),
+    });
+    if let Some(pid) = &a.package_id {
+        out["packageId"] = json!(pid);
+    }
+    if let Some(c) = closes_at(a) {
+        out["closesAt"] = json!(iso(c));
+    }
+    if !with {
+        return Ok(Json(out));
+    }
+    let sees_all = !body_bool(&a.body, "isSenderOnly")
+        || a.sender_id == caller.user_id
+        || role == Some(Role::Admin);
+    let anonymous = is_anonymous(a);
+    let responses: Vec<Value> = a
+        .responses
+        .values()
+        .filter(|r| sees_all || r.responder_id == caller.user_id)
+        .map(|r| {
+            let mut v = match &r.body {
+                Value::Object(m) => Value::Object(m.clone()),
+                other => json!({ "response": other }),
+            };
+            v["responseId"] = json!(r.id);
+            if anonymous {
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("responder");
+                    m.remove("responderName");
+                }
+            } else {
+                v["responder"] = json!(w.user_mobile(&r.responder_id));
+                v["responderName"] = json!(w.user_name(&r.responder_id));
+            }
+            v["responseTime"] = json!(iso(r.updated_at));
+            v
+        })
+        .collect();
+    out["responses"] = json!(responses);
+    if a.action_type == "Poll" && !is_package(a) {
+        let results: Vec<Value> = choice_titles(a)
+            .iter()
+            .map(|t| {
+                let n = a
+                    .responses
+                    .values()
+                    .filter(|r| first_answer(&r.body) == Some(t.as_str()))
+                    .count();
+                json!({"title": t, "count": n})
+            })
+            .collect();
+        out["results"] = json!(results);
+    }
+    if a.action_type == "LetsMeet" && !is_package(a) {
+        let results: Vec<Value> = RSVP
+            .iter()
+            .map(|t| {
+                let n = a
+                    .responses
+                    .values()
+                    .filter(|r| first_answer(&r.body) == Some(*t))
+                    .count();
+                json!({"title": t, "count": n})
+            })
+            .collect();
+        out["results"] = json!(results);
+    }
+    if a.action_type == "Job" && !is_package(a) {
+        let assigned: Vec<String> = a
+            .body
+            .get("assignedTo")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let assignees: Vec<Value> = assigned
+            .iter()
+            .map(|mobile| {
+                let uid = w.user_id_by_mobile(mobile).unwrap_or_default();
+                let resp = a.responses.values().find(|r| r.responder_id == uid);
+                let done = resp.is_some_and(|r| body_bool(&r.body, "isCompleted"));
+                let mut v = json!({
+                    "assignee": mobile,
+                    "assigneeName": w.user_name(&uid),
+                    "isCompleted": done,
+                });
+                if let Some(r) = resp {
+                    v["responseId"] = json!(r.id);
+                    v["responseTime"] = json!(iso(r.updated_at));
+                }
+                v
+            })
+            .collect();
+        let completed = assignees
+            .iter()
+            .filter(|v| v["isCompleted"] == true)
+            .count();
+        out["completedCount"] = json!(completed);
+        out["assigneeCount"] = json!(assigned.len());
+        out["assignees"] = json!(assignees);
+    }
+    Ok(Json(out))
+}
