@@ -1,10 +1,14 @@
 //! One client's shared state and I/O: held tokens, single-flight refresh, and the fetch/retry pipeline.
 
-use super::js::{call_method, error_from_js, error_to_js, from_js, get, global, notify, to_js};
+use super::js::{
+    call_method, error_from_js, error_to_js, from_js, get, global, notify, set, to_js,
+};
 use super::store::Store;
+use crate::error::redact;
 use crate::error::{Error, ErrorCode};
-use crate::policy::{decide, Attempt, Decision, Facts};
-use crate::request::{form_encode, url, Base, Body, RequestSpec};
+use crate::normalize::check_shape;
+use crate::policy::{after_remint, decide, Attempt, Decision, Facts, MAX_ERROR_BODY_BYTES};
+use crate::request::{check_path, form_encode, url, Base, Body, RequestSpec};
 use crate::throttling::{Limiter, RateLimit};
 use crate::tokens::{
     apply_access_token, apply_relocation, clear, from_storage, to_storage, token_info, token_state,
@@ -105,6 +109,8 @@ pub struct Inner {
     pub provider: Option<Function>,
     pub timeout_ms: u32,
     pub max_retries: u32,
+    /// The largest answer read (`maxResponseBytes`).
+    pub max_response_bytes: u64,
     /// The connector's call queue (shared by every client of the connector with the same limit).
     pub limiter: Option<SharedLimiter>,
     pub on_token_change: Option<Function>,
@@ -112,6 +118,9 @@ pub struct Inner {
     pub on_response: Option<Function>,
     /// The in-memory copy (storage is read at start, before minting, and on `storage` events).
     pub tokens: RefCell<Tokens>,
+    /// Tokens this client held before (replaced by a refresh, a rotation, a sign-in or a
+    /// sign-out), newest last: a server may still echo one, so they are redacted too.
+    pub retired: RefCell<Vec<String>>,
     /// The refresh in flight, awaited by every call that needs a token meanwhile.
     pub refreshing: RefCell<Option<Promise>>,
     /// Bumped by sign-in and sign-out, so a refresh that started before is not applied after.
@@ -271,8 +280,8 @@ thread_local! {
 
 /// `fetch(url, init)` with the global `fetch`, looked up per call so polyfills and mocks apply.
 ///
-/// One `Request`, made by fetch itself (gloo-net's `send` takes a `Request` it has built, which
-/// fetch then copies: in Node that second `Request`, and its second signal, cost as much as the
+/// One `Request`, made by fetch itself (building a `Request` first and handing it to fetch makes
+/// fetch copy it: in Node that second `Request`, and its second signal, cost as much as the
 /// rest of the binding). In browsers fetch is called from a microtask of its own, not from under
 /// this wasm call: in Chromium a fetch made with wasm frames on the stack is about 40 µs dearer
 /// (as is anything that captures the stack), and `listGroups` went from 1.144 to 1.116 times
@@ -309,10 +318,11 @@ fn parse_ok(op: &str, text: &str) -> Result<Value, Error> {
 }
 
 impl Inner {
-    /// Every value that must never appear in an error message.
+    /// Every value that must never appear in an error message or a hook's payload: the secret,
+    /// the tokens held now and those held before.
     pub fn secrets(&self) -> Vec<String> {
         let t = self.tokens.borrow();
-        [
+        let mut out: Vec<String> = [
             self.secret.clone(),
             t.refresh_token.clone(),
             t.access_token.clone(),
@@ -320,7 +330,23 @@ impl Inner {
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())
-        .collect()
+        .collect();
+        out.extend(self.retired.borrow().iter().cloned());
+        out
+    }
+
+    /// Replaces the held tokens, remembering the ones let go (see [`Inner::retired`]).
+    pub fn set_tokens(&self, t: Tokens) {
+        let old = self.tokens.replace(t);
+        let mut retired = self.retired.borrow_mut();
+        for gone in [old.access_token, old.refresh_token].into_iter().flatten() {
+            if !gone.is_empty() && !retired.contains(&gone) {
+                if retired.len() >= MAX_RETIRED {
+                    retired.remove(0);
+                }
+                retired.push(gone);
+            }
+        }
     }
 
     /// `e` as the KaizalaError of the JS method `op`, redacted.
@@ -349,7 +375,7 @@ impl Inner {
     /// Replaces the held tokens (sign-in), stops any refresh in flight from applying, persists.
     pub fn replace_tokens(&self, t: Tokens) {
         self.generation.set(self.generation.get().wrapping_add(1));
-        *self.tokens.borrow_mut() = t;
+        self.set_tokens(t);
         self.persist();
         self.changed();
     }
@@ -357,7 +383,9 @@ impl Inner {
     /// Sign-out: forgets this connection's tokens here and in storage.
     pub fn logout(&self) {
         self.generation.set(self.generation.get().wrapping_add(1));
-        clear(&mut self.tokens.borrow_mut(), now());
+        let mut t = self.tokens.borrow().clone();
+        clear(&mut t, now());
+        self.set_tokens(t);
         self.store.remove(&self.key);
         self.store.remove(&self.oauth_key());
         self.changed();
@@ -378,7 +406,9 @@ impl Inner {
         t
     }
 
-    /// A `storage` event from another tab: adopt its tokens for our key (or its sign-out).
+    /// A `storage` event from another tab: adopt its tokens for our key when they are newer
+    /// (`updatedAt`) than the ones held, or its sign-out. An older entry (another tab writing
+    /// what it read before, or an entry without `updatedAt`) is ignored.
     pub fn on_storage_event(&self, ev: &JsValue) {
         let key = get(ev, "key");
         let ours = match key.as_string() {
@@ -397,11 +427,13 @@ impl Inner {
         match get(ev, "newValue").as_string() {
             None => {
                 self.generation.set(self.generation.get().wrapping_add(1));
-                clear(&mut self.tokens.borrow_mut(), now());
+                let mut t = self.tokens.borrow().clone();
+                clear(&mut t, now());
+                self.set_tokens(t);
             }
             Some(s) => match from_storage(&s, &self.app_id, &self.connection) {
-                Some(t) => *self.tokens.borrow_mut() = t,
-                None => return,
+                Some(t) if t.updated_at > self.tokens.borrow().updated_at => self.set_tokens(t),
+                _ => return,
             },
         }
         self.changed();
@@ -447,22 +479,50 @@ impl Inner {
 
     /// A valid access token and its endpoint, refreshing (single flight) when needed.
     pub async fn access(self: &Rc<Self>, op: &str) -> Result<(String, String), Error> {
-        for _ in 0..3 {
+        self.access_within(op, 3).await
+    }
+
+    /// [`Inner::access`] with at most `rounds` refreshes. Past them a token that is still valid
+    /// but close to expiry is used as it is; an expired one is an error.
+    async fn access_within(
+        self: &Rc<Self>,
+        op: &str,
+        rounds: u32,
+    ) -> Result<(String, String), Error> {
+        let mut left = rounds;
+        loop {
             let need = {
                 let t = self.tokens.borrow();
-                self.need(&t)
+                match self.need(&t) {
+                    Need::Refresh if left == 0 => match (&t.access_token, &t.endpoint_url) {
+                        (Some(a), Some(e))
+                            if t.access_token_expiry.is_none_or(|x| x > now()) =>
+                        {
+                            Need::Use {
+                                access: a.clone(),
+                                endpoint: e.clone(),
+                            }
+                        }
+                        _ => {
+                            return Err(Error::new(
+                                ErrorCode::InvalidResponse,
+                                op,
+                                "a fresh access token was obtained but is already expired (check the clock or the token provider)",
+                            ))
+                        }
+                    },
+                    n => n,
+                }
             };
             match need {
                 Need::Use { access, endpoint } => return Ok((access, endpoint)),
                 Need::NotSignedIn => return Err(self.not_signed_in(op)),
-                Need::Refresh => self.refresh(None, op).await?,
+                Need::Refresh => {
+                    left -= 1;
+                    self.refresh(None, op).await?;
+                }
             }
         }
-        Err(Error::new(
-            ErrorCode::InvalidResponse,
-            op,
-            "a fresh access token was obtained but is already expired (check the clock or the token provider)",
-        ))
     }
 
     /// Makes sure a newer access token than `rejected` is held (any token when `None`): joins the
@@ -506,11 +566,13 @@ impl Inner {
         // Another tab (or instance on the same storage) may have refreshed already.
         if let Some(stored) = self.load() {
             let held = self.tokens.borrow().access_token.clone();
+            let newer = stored.updated_at > self.tokens.borrow().updated_at;
             if stored.access_token.is_some()
                 && stored.access_token != held
+                && newer
                 && matches!(self.need(&stored), Need::Use { .. })
             {
-                *self.tokens.borrow_mut() = stored;
+                self.set_tokens(stored);
                 self.changed();
                 return Ok(());
             }
@@ -545,7 +607,7 @@ impl Inner {
         if self.generation.get() != gen {
             return Ok(());
         }
-        *self.tokens.borrow_mut() = t;
+        self.set_tokens(t);
         self.persist();
         self.changed();
         Ok(())
@@ -568,8 +630,13 @@ impl Inner {
         if f.is_none() {
             return;
         }
+        // A URL carries no token the client put there, but an endpoint handed out or a caller's
+        // query could: redacted like a message.
+        let secrets = self.secrets();
+        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let mut v = json!({
-            "method": spec.method.as_str(), "url": u, "retry": retry, "operation": spec.operation,
+            "method": spec.method.as_str(), "url": redact(u, &refs), "retry": retry,
+            "operation": spec.operation,
         });
         if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
             m.extend(x);
@@ -577,7 +644,12 @@ impl Inner {
         notify(f, &to_js(&v));
     }
 
-    /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON.
+    /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON, of the
+    /// shape the operation answers (see [`check_shape`]).
+    ///
+    /// Bounded whatever the servers do: at most 1 + `maxRetries` + 3 relocations + 1 (the
+    /// retry after a refresh) requests for the call, one refresh after a 401 (plus a mint when
+    /// no token is held), and, in browsers, one request for a fresh endpoint per relocation.
     pub async fn send(
         self: &Rc<Self>,
         spec: RequestSpec,
@@ -585,28 +657,50 @@ impl Inner {
         signal: Option<AbortSignal>,
     ) -> Result<Value, Error> {
         let op = spec.operation;
+        check_path(op, "path", &spec.path)?;
         let mut attempt = Attempt::new(&spec);
         attempt.max_retries = self.max_retries;
+        attempt.auth_url = Some(self.auth_url.clone());
+        let call_secrets = spec_secrets(&spec);
         let mut retry = 0u32;
+        // Refreshes the token lookup itself may make in this call (one; the 401 refresh and the
+        // fresh endpoints of hidden redirects are the policy's).
+        let mut lookups = 1u32;
         loop {
             if is_aborted(signal.as_ref()) {
                 return Err(aborted(op));
             }
             let (base, token) = match spec.base {
                 Base::Endpoint => {
-                    let (a, e) = self.access(op).await?;
-                    attempt.endpoint_url = Some(e.clone());
+                    let (a, held) = self.access_within(op, lookups).await?;
+                    lookups = 0;
+                    let e = attempt.relocated_to.clone().unwrap_or_else(|| held.clone());
+                    attempt.held_endpoint = Some(held);
                     (e, Some(a))
                 }
                 Base::Auth => (self.auth_url.clone(), None),
                 Base::OAuth => (self.oauth_url.clone(), None),
             };
             let u = url(&base, &spec);
+            attempt.endpoint_url = Some(if spec.base == Base::Endpoint {
+                base
+            } else {
+                u.clone()
+            });
             take_turn(&self.limiter, signal.as_ref(), op).await?;
             self.report(&self.on_request, &spec, &u, retry, json!({}));
             let t0 = js_sys::Date::now();
+            let mut secrets = self.secrets();
+            secrets.extend(call_secrets.iter().cloned());
             let (facts, ok_body) = self
-                .attempt(&spec, &u, token.as_deref(), form.as_ref(), signal.as_ref())
+                .attempt(
+                    &spec,
+                    &u,
+                    token.as_deref(),
+                    form.as_ref(),
+                    signal.as_ref(),
+                    &secrets,
+                )
                 .await?;
             let status = match &facts {
                 Facts::Response { status, .. } => *status,
@@ -625,20 +719,32 @@ impl Inner {
             attempt.record(&d);
             retry = retry.saturating_add(1);
             match d {
-                Decision::Accept => return parse_ok(op, ok_body.as_deref().unwrap_or("")),
+                Decision::Accept => return accepted(op, ok_body.as_deref()),
                 Decision::AcceptFrom(ep) => {
+                    let v = accepted(op, ok_body.as_deref())?;
                     self.relocate(&ep, op)?;
-                    return parse_ok(op, ok_body.as_deref().unwrap_or(""));
+                    return Ok(v);
                 }
                 Decision::RefreshThenRetry => self.refresh(token.as_deref(), op).await?,
-                Decision::Relocate(ep) => self.relocate(&ep, op)?,
+                Decision::Remint => {
+                    self.refresh(token.as_deref(), op).await?;
+                    let fresh = self.tokens.borrow().endpoint_url.clone();
+                    if let Some(e) = after_remint(&attempt, fresh.as_deref()) {
+                        return Err(e);
+                    }
+                }
+                Decision::Relocate(_) => {}
                 Decision::Wait { ms, .. } => sleep(ms, signal.as_ref(), op).await?,
                 Decision::Fail(e) => return Err(e),
             }
         }
     }
 
-    /// One fetch: the facts for the policy, and the body text of a 2xx.
+    /// One fetch (never following a redirect): the facts for the policy, and the body text of
+    /// a 2xx. Bodies are read with a cap: a 2xx up to `maxResponseBytes` (past it the answer is
+    /// [`Facts::TooLarge`]), an error answer up to [`MAX_ERROR_BODY_BYTES`] (the rest is not
+    /// read), a redirect not at all. An error body is redacted with `secrets` before anything
+    /// clips it.
     async fn attempt(
         &self,
         spec: &RequestSpec,
@@ -646,6 +752,7 @@ impl Inner {
         token: Option<&str>,
         form: Option<&FormData>,
         user: Option<&AbortSignal>,
+        secrets: &[String],
     ) -> Result<(Facts, Option<String>), Error> {
         let op = spec.operation;
         let guard = AttemptSignal::new(self.timeout_ms, user);
@@ -660,7 +767,7 @@ impl Inner {
                 Facts::NetworkError
             }
         };
-        // fetch(url, init) makes the only `Request`; gloo-net reads the `Response`.
+        // fetch(url, init) makes the only `Request`.
         let fail = |e: JsValue| {
             let what = format!(
                 "{}: {}",
@@ -675,7 +782,13 @@ impl Inner {
         };
         let init = RequestInit::new();
         init.set_method(spec.method.as_str());
-        init.set_redirect(RequestRedirect::Follow);
+        // Never followed by fetch: a token, a secret or a body must not be carried to wherever
+        // a server points; the policy decides (and in browsers sees only that there was one).
+        init.set_redirect(RequestRedirect::Manual);
+        if spec.base != Base::Endpoint {
+            // Sign-in answers carry tokens: never kept in (or served from) an HTTP cache.
+            set(&init, "cache", &JsValue::from_str("no-store"));
+        }
         init.set_signal(combined.as_ref());
         let headers = Headers::new().map_err(fail)?;
         for (k, v) in &spec.headers {
@@ -706,7 +819,7 @@ impl Inner {
         init.set_headers(&headers);
         let sent = JsFuture::from(start_fetch(u, &init).map_err(fail)?).await;
         let resp = match sent.map(JsCast::dyn_into::<web_sys::Response>) {
-            Ok(Ok(r)) => gloo_net::http::Response::from(r),
+            Ok(Ok(r)) => r,
             Ok(Err(_)) => {
                 return Err(Error::new(
                     ErrorCode::InvalidResponse,
@@ -717,33 +830,191 @@ impl Inner {
             Err(_) => return Ok((classify(), None)),
         };
         if is_aborted(user) {
+            cancel_body(&resp);
             return Ok((Facts::Aborted, None));
+        }
+        if resp.redirected() || get(&resp, "type").as_string().as_deref() == Some("opaqueredirect")
+        {
+            cancel_body(&resp);
+            return Ok((Facts::HiddenRedirect, None));
         }
         let status = resp.status();
         let headers = resp.headers();
-        let redirected_to = if resp.redirected() {
-            Some(resp.url())
-        } else if matches!(status, 307 | 308) {
-            headers.get("location")
-        } else {
-            None
-        };
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            cancel_body(&resp);
+            let facts = Facts::Response {
+                status,
+                retry_after: None,
+                location: headers.get("location").ok().flatten(),
+                body: None,
+            };
+            return Ok((facts, None));
+        }
         // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
         let ok = (200..300).contains(&status);
-        let retry_after = if ok { None } else { headers.get("retry-after") };
-        let text = match resp.text().await {
-            Ok(t) => t,
+        let retry_after = if ok {
+            None
+        } else {
+            headers.get("retry-after").ok().flatten()
+        };
+        let cap = if ok {
+            self.max_response_bytes
+        } else {
+            self.max_response_bytes.min(MAX_ERROR_BODY_BYTES)
+        };
+        let declared = headers
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if ok && declared.is_some_and(|n| n > cap) {
+            cancel_body(&resp);
+            return Ok((Facts::TooLarge { limit: cap }, None));
+        }
+        let bytes = match read_capped(&resp, cap, !ok).await {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok((Facts::TooLarge { limit: cap }, None)),
             Err(_) => return Ok((classify(), None)),
         };
         if is_aborted(user) {
             return Ok((Facts::Aborted, None));
         }
+        let text = utf8(bytes);
+        if ok {
+            return Ok((
+                Facts::Response {
+                    status,
+                    retry_after,
+                    location: None,
+                    body: None,
+                },
+                Some(text),
+            ));
+        }
+        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let facts = Facts::Response {
             status,
             retry_after,
-            redirected_to,
-            body: (!ok).then(|| text.clone()),
+            location: None,
+            body: Some(redact(&text, &refs)),
         };
-        Ok((facts, ok.then_some(text)))
+        Ok((facts, None))
+    }
+}
+
+/// How many tokens let go are remembered for redaction.
+const MAX_RETIRED: usize = 16;
+
+/// The secrets a request itself carries (the connector secret and refresh token in headers, the
+/// PIN, the OAuth code and client secret in the body): a server echoing one in its error text
+/// must not put it in a message.
+fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
+    let mut out: Vec<String> = spec
+        .headers
+        .iter()
+        .filter(|(k, _)| k != "applicationId")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match &spec.body {
+        Body::Form(fields) => out.extend(
+            fields
+                .iter()
+                .filter(|(k, _)| k != "client_id")
+                .map(|(_, v)| v.clone()),
+        ),
+        Body::Json(v) => {
+            if let Some(pin) = v.get("pin") {
+                out.push(match pin {
+                    Value::String(p) => p.clone(),
+                    other => other.to_string(),
+                });
+            }
+        }
+        _ => {}
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// A 2xx body as the JSON value the operation answers: an empty body is `{}`, anything not
+/// JSON or not of the operation's shape is `invalid_response`.
+fn accepted(op: &str, text: Option<&str>) -> Result<Value, Error> {
+    let v = parse_ok(op, text.unwrap_or(""))?;
+    check_shape(op, &v)?;
+    Ok(v)
+}
+
+/// Bytes as text: UTF-8 (bad sequences replaced), a leading byte-order mark dropped (as
+/// `Response.text()` does).
+fn utf8(bytes: Vec<u8>) -> String {
+    let s = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    match s.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => s,
+    }
+}
+
+/// Stops an answer's body from being downloaded (nothing will read it).
+fn cancel_body(resp: &web_sys::Response) {
+    let body = get(resp, "body");
+    if body.is_object() {
+        swallow(call_method(&body, "cancel", &[]));
+    }
+}
+
+/// Ignores the outcome of a promise-returning call (a rejected `cancel()` of a locked or
+/// errored stream is of no interest, and must not surface as an unhandled rejection).
+fn swallow(r: Result<JsValue, JsValue>) {
+    if let Ok(p) = r.and_then(|p| p.dyn_into::<Promise>()) {
+        NOOP.with(|f| {
+            let _ = p.catch(f);
+        });
+    }
+}
+
+thread_local! {
+    /// A function that does nothing (to swallow a promise's rejection).
+    static NOOP: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// The body, read chunk by chunk up to `cap` bytes. `Ok(None)`: it is longer (reading stopped
+/// and the stream was cancelled), or, with `truncate`, `Ok(Some)` of its first `cap` bytes.
+/// `Err`: the stream failed (network error, time-out or abort).
+async fn read_capped(
+    resp: &web_sys::Response,
+    cap: u64,
+    truncate: bool,
+) -> Result<Option<Vec<u8>>, JsValue> {
+    let body = get(resp, "body");
+    if !body.is_object() {
+        return Ok(Some(Vec::new()));
+    }
+    let reader = call_method(&body, "getReader", &[])?;
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut out: Vec<u8> = Vec::new();
+    loop {
+        let next = call_method(&reader, "read", &[])?.dyn_into::<Promise>()?;
+        let r = JsFuture::from(next).await?;
+        if get(&r, "done").as_bool() == Some(true) {
+            return Ok(Some(out));
+        }
+        let chunk = get(&r, "value").dyn_into::<js_sys::Uint8Array>()?;
+        let n = chunk.length() as usize;
+        let room = cap.saturating_sub(out.len());
+        if n > room {
+            swallow(call_method(&reader, "cancel", &[]));
+            if !truncate {
+                return Ok(None);
+            }
+            let part = chunk.subarray(0, u32::try_from(room).unwrap_or(u32::MAX));
+            out.extend_from_slice(&part.to_vec());
+            return Ok(Some(out));
+        }
+        let start = out.len();
+        out.resize(start.saturating_add(n), 0);
+        if let Some(dst) = out.get_mut(start..) {
+            chunk.copy_to(dst);
+        }
     }
 }
