@@ -111,7 +111,7 @@ describe('paging always ends', () => {
     });
   }
 
-  test('the default page cap is 10,000 and maxPages is checked', async () => {
+  test('the default page cap is 10,000 and maxPages is checked', { timeout: 120000 }, async () => {
     const c = client('forever');
     const started = Date.now();
     await assert.rejects(drain(c.groupReactions('g1')), (e) => e.code === 'invalid_response' && /10000 pages/.test(e.message));
