@@ -932,7 +932,11 @@ export class KaizalaClient {
   static removeConnection(name: string, storage?: 'local' | 'session' | ListableStorage): number;
 
   // Anything else
-  /** A call through the same token, retry and relocation pipeline; `path` is relative to `{endpointUrl}v1/`. */
+  /**
+   * A call through the same token, retry and relocation pipeline; `path` is relative to
+   * `{endpointUrl}v1/` and percent-encoded. A segment that is empty, `.` or `..` (in any encoding),
+   * holds an encoded `/` or `\`, or a character a URL would rewrite is refused (`invalid_input`).
+   */
   request(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<JsonValue>;
   /** Where the page after `page` starts, or `undefined` at the end. */
   nextCursor(operation: PagedOperation, page: object): string | undefined;

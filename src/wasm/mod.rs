@@ -16,6 +16,7 @@
 //! synchronously (`tokenInfo`, `authorizeUrl`, …) and the multi-request workflows of
 //! `workflows.rs` (`importMembers`, …) stay plain `#[wasm_bindgen]` methods.
 
+mod fetch;
 mod js;
 mod methods;
 mod session;
