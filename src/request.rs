@@ -227,10 +227,18 @@ pub fn segment_problem(seg: &str) -> Option<&'static str> {
             );
         }
     }
+    const DOTS: &str =
+        "has a `.` or `..` segment (in some spelling), which would leave its place in the path";
+    if seg == "." || seg == ".." {
+        return Some(DOTS);
+    }
+    if !seg.contains('%') {
+        return None;
+    }
     let mut s = seg.to_string();
     for _ in 0..3 {
         if s == "." || s == ".." {
-            return Some("has a `.` or `..` segment (in some spelling), which would leave its place in the path");
+            return Some(DOTS);
         }
         if !s.contains('%') {
             break;
@@ -241,9 +249,7 @@ pub fn segment_problem(seg: &str) -> Option<&'static str> {
         }
         s = decoded;
     }
-    (s == "." || s == "..").then_some(
-        "has a `.` or `..` segment (in some spelling), which would leave its place in the path",
-    )
+    (s == "." || s == "..").then_some(DOTS)
 }
 
 /// Percent-decoding of a path segment (`+` stays `+`).

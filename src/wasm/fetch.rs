@@ -2,7 +2,7 @@
 //! signal, the answer read with a size cap, and the sleeps between attempts.
 
 use super::js::{call_method, get, global, set};
-use crate::error::{redact, Error, ErrorCode};
+use crate::error::{Error, ErrorCode};
 use crate::policy::{Facts, MAX_ERROR_BODY_BYTES};
 use crate::request::{form_encode, Base, Body, RequestSpec};
 use js_sys::{Function, Promise};
@@ -198,15 +198,12 @@ pub struct Attempt<'a> {
     pub signal: Option<&'a AbortSignal>,
     pub timeout_ms: u32,
     pub max_response_bytes: u64,
-    /// Redacted from an error answer's text before anything reads it.
-    pub secrets: &'a [String],
 }
 
 /// One fetch (never following a redirect): the facts for the policy, and the body text of
 /// a 2xx. Bodies are read with a cap: a 2xx up to `maxResponseBytes` (past it the answer is
 /// [`Facts::TooLarge`]), an error answer up to [`MAX_ERROR_BODY_BYTES`] (the rest is not
-/// read), a redirect not at all. An error body is redacted with `secrets` before anything
-/// clips it.
+/// read), a redirect not at all.
 pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
     let Attempt {
         spec,
@@ -216,7 +213,6 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         signal: user,
         timeout_ms,
         max_response_bytes,
-        secrets,
     } = a;
     let op = spec.operation;
     let guard = AttemptSignal::new(timeout_ms, user);
@@ -297,11 +293,14 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         cancel_body(&resp);
         return Ok((Facts::Aborted, None));
     }
-    if resp.redirected() || get(&resp, "type").as_string().as_deref() == Some("opaqueredirect") {
+    let status = resp.status();
+    // A browser's `opaqueredirect` answer is the only one with status 0.
+    if resp.redirected()
+        || (status == 0 && get(&resp, "type").as_string().as_deref() == Some("opaqueredirect"))
+    {
         cancel_body(&resp);
         return Ok((Facts::HiddenRedirect, None));
     }
-    let status = resp.status();
     let headers = resp.headers();
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
         cancel_body(&resp);
@@ -334,15 +333,36 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         cancel_body(&resp);
         return Ok((Facts::TooLarge { limit: cap }, None));
     }
-    let bytes = match read_capped(&resp, cap, !ok).await {
-        Ok(Some(b)) => b,
-        Ok(None) => return Ok((Facts::TooLarge { limit: cap }, None)),
-        Err(_) => return Ok((classify(), None)),
+    // In Node every header is visible: a `Content-Length` within the cap and no content coding
+    // bound the body (fetch reads no more, and refuses a message that also says chunked), so it
+    // is read in one step. Anywhere else (a browser may hide the content coding, and a small
+    // compressed body can unpack to gigabytes) it goes through the capped stream reader.
+    let bounded = !DEFER_FETCH.with(|d| *d)
+        && declared.is_some_and(|n| n <= cap)
+        && headers
+            .get("content-encoding")
+            .ok()
+            .flatten()
+            .is_none_or(|e| e.trim().eq_ignore_ascii_case("identity"));
+    let text = if bounded {
+        let read = match resp.text() {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(t) => t.as_string().unwrap_or_default(),
+            Err(_) => return Ok((classify(), None)),
+        }
+    } else {
+        match read_capped(&resp, cap, !ok).await {
+            Ok(Some(b)) => utf8(b),
+            Ok(None) => return Ok((Facts::TooLarge { limit: cap }, None)),
+            Err(_) => return Ok((classify(), None)),
+        }
     };
     if is_aborted(user) {
         return Ok((Facts::Aborted, None));
     }
-    let text = utf8(bytes);
     if ok {
         return Ok((
             Facts::Response {
@@ -354,12 +374,11 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
             Some(text),
         ));
     }
-    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let facts = Facts::Response {
         status,
         retry_after,
         location: None,
-        body: Some(redact(&text, &refs)),
+        body: Some(text),
     };
     Ok((facts, None))
 }

@@ -510,9 +510,7 @@ impl Inner {
             take_turn(&self.limiter, signal.as_ref(), op).await?;
             self.report(&self.on_request, &spec, &u, retry, json!({}));
             let t0 = js_sys::Date::now();
-            let mut secrets = self.secrets();
-            secrets.extend(call_secrets.iter().cloned());
-            let (facts, ok_body) = fetch::attempt(fetch::Attempt {
+            let (mut facts, ok_body) = fetch::attempt(fetch::Attempt {
                 spec: &spec,
                 url: &u,
                 token: token.as_deref(),
@@ -520,9 +518,19 @@ impl Inner {
                 signal: signal.as_ref(),
                 timeout_ms: self.timeout_ms,
                 max_response_bytes: self.max_response_bytes,
-                secrets: &secrets,
             })
             .await?;
+            // An error answer's text is redacted before anything reads (and clips) it: every
+            // secret this client holds or held, and those the request itself carried.
+            if let Facts::Response {
+                body: Some(text), ..
+            } = &mut facts
+            {
+                let mut secrets = self.secrets();
+                secrets.extend(call_secrets.iter().cloned());
+                let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                *text = redact(text, &refs);
+            }
             let status = match &facts {
                 Facts::Response { status, .. } => *status,
                 _ => 0,
