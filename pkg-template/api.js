@@ -27,60 +27,81 @@ function wrap(raw) {
 
   const isNullish = (v) => v === undefined || v === null;
 
+  // Most pages one iterator fetches unless its `maxPages` option says otherwise.
+  const MAX_PAGES = 10000;
+
   // Every item of every page of a cursor-paged call. `call(cursor)` fetches one page (no cursor:
   // the first); the binding's `nextCursor` says where the next page starts, or that there is none.
-  async function* allPages(client, operation, itemsKey, call) {
+  // A server that hands back a cursor it already gave, or that never reaches a last page, would
+  // keep this going forever: both end it with an `invalid_response` KaizalaError, never silently.
+  async function* allPages(client, operation, itemsKey, call, maxPages) {
     let cursor;
     const seen = new Set();
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const page = await call(cursor);
       const items = page && Array.isArray(page[itemsKey]) ? page[itemsKey] : [];
       for (const item of items) yield item;
-      const next = client.nextCursor(operation, page, cursor);
+      const next = client.nextCursor(operation, page);
       if (isNullish(next) || next === '') return;
       const key = String(next);
-      // A server that hands back a cursor it already gave would make this loop forever.
-      if (seen.has(key)) return;
+      if (seen.has(key)) {
+        const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+        throw new KaizalaError(
+          `${operation}: the server handed back a cursor it had already given ("${shown}", after ${pages} pages); paging stopped`,
+          { code: 'invalid_response', operation });
+      }
+      if (pages >= maxPages) {
+        throw new KaizalaError(
+          `${operation}: the server still had more after ${maxPages} pages (the maxPages option); paging stopped`,
+          { code: 'invalid_response', operation });
+      }
       seen.add(key);
       cursor = next;
     }
   }
 
-  // `opts` without `signal` plus the cursor, and `{signal}` as the call's last argument.
-  function split(opts) {
+  // `opts` without `signal` and `maxPages` plus the cursor, `{signal}` as the call's last
+  // argument, and the page cap.
+  function split(operation, opts) {
     const o = opts && typeof opts === 'object' ? { ...opts } : {};
     const signal = o.signal;
+    const maxPages = isNullish(o.maxPages) ? MAX_PAGES : o.maxPages;
     delete o.signal;
-    return [o, isNullish(signal) ? undefined : { signal }];
+    delete o.maxPages;
+    if (!Number.isInteger(maxPages) || maxPages < 1) {
+      throw new KaizalaError(`${operation}: maxPages must be a whole number of 1 or more`,
+        { code: 'invalid_input', operation, field: 'maxPages' });
+    }
+    return [o, isNullish(signal) ? undefined : { signal }, maxPages];
   }
 
   class KaizalaClient extends raw.KaizalaClient {
     /** Every subscriber of a public group, page after page (`listSubscribers`). */
     subscribers(groupId, options) {
-      const [o, last] = split(options);
+      const [o, last, max] = split('listSubscribers', options);
       return allPages(this, 'listSubscribers', 'subscribers', (cursor) =>
-        this.listSubscribers(groupId, isNullish(cursor) ? o : { ...o, cursor }, last));
+        this.listSubscribers(groupId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
     }
 
     /** Every action of a group, oldest first, page after page (`listActions`). */
     actions(groupId, options) {
-      const [o, last] = split(options);
+      const [o, last, max] = split('listActions', options);
       return allPages(this, 'listActions', 'actions', (cursor) =>
-        this.listActions(groupId, isNullish(cursor) ? o : { ...o, fromDate: Number(cursor) }, last));
+        this.listActions(groupId, isNullish(cursor) ? o : { ...o, fromDate: Number(cursor) }, last), max);
     }
 
     /** The reaction summary of every message and action of a group (`groupReactionSummary`). */
     groupReactions(groupId, options) {
-      const [o, last] = split(options);
+      const [o, last, max] = split('groupReactionSummary', options);
       return allPages(this, 'groupReactionSummary', 'summary', (cursor) =>
-        this.groupReactionSummary(groupId, isNullish(cursor) ? o : { ...o, cursor }, last));
+        this.groupReactionSummary(groupId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
     }
 
     /** Every reaction to one message or action (`reactionDetails`). */
     reactions(groupId, referenceId, options) {
-      const [o, last] = split(options);
+      const [o, last, max] = split('reactionDetails', options);
       return allPages(this, 'reactionDetails', 'reactionDetails', (cursor) =>
-        this.reactionDetails(groupId, referenceId, isNullish(cursor) ? o : { ...o, cursor }, last));
+        this.reactionDetails(groupId, referenceId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
     }
   }
   Object.defineProperty(KaizalaClient, 'name', { value: 'KaizalaClient' });

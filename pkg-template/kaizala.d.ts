@@ -19,6 +19,7 @@ export type KaizalaErrorCode =
   | 'server'
   | 'invalid_response'
   | 'relocation_loop'
+  | 'redirect_refused'
   | 'not_signed_in';
 
 export interface KaizalaErrorDetails {
@@ -77,7 +78,7 @@ export interface ProvidedToken {
   accessTokenExpiry: number | string;
 }
 
-/** One HTTP call, as reported to `onRequest` / `onResponse`. URLs carry no token or secret. */
+/** One HTTP call, as reported to `onRequest` / `onResponse`. Tokens and the secret are redacted. */
 export interface RequestEvent {
   method: string;
   url: string;
@@ -113,8 +114,16 @@ export interface KaizalaClientOptions {
   tokenProvider?: () => Promise<ProvidedToken> | ProvidedToken;
   /** Time-out of one HTTP call in milliseconds; default 60,000. */
   timeoutMs?: number;
-  /** Retries after 429, network errors and 5xx (the latter only for calls safe to repeat); default 3. */
+  /**
+   * Retries of one call after 429, network errors and 5xx (the latter only for calls safe to
+   * repeat), all counted together; default 3.
+   */
   maxRetries?: number;
+  /**
+   * The largest answer read, in bytes (1 to 1,073,741,824); default 16,777,216 (16 MiB). A larger
+   * answer is not read and the call rejects with code `too_large`.
+   */
+  maxResponseBytes?: number;
   /** Called whenever the held tokens change (sign-in, refresh, rotation, relocation, sign-out). */
   onTokenChange?: (info: TokenInfo) => void;
   /** Called before each HTTP call. */
@@ -804,6 +813,15 @@ export interface RawRequestOptions extends CallOptions {
 
 export type PagedOperation = 'listSubscribers' | 'listActions' | 'groupReactionSummary' | 'reactionDetails';
 
+/** Options of the async iterators (`subscribers`, `actions`, `groupReactions`, `reactions`). */
+export interface PagingOptions extends CallOptions {
+  /**
+   * The most pages fetched; default 10,000. A server that still has more after them, or that
+   * hands back a cursor it already gave, ends the loop with code `invalid_response`.
+   */
+  maxPages?: number;
+}
+
 // ─── The client ─────────────────────────────────────────────────────────────────────────────────
 
 export class KaizalaClient {
@@ -845,7 +863,7 @@ export class KaizalaClient {
   listSubscribers(groupId: string, options?: ListSubscribersOptions & CallOptions, call?: CallOptions): Promise<SubscriberPage>;
   removeSubscribers(groupId: string, mobileNumbers: string[], options?: CallOptions): Promise<SubscribersRemoved>;
   /** Every subscriber of a public group, fetching page after page. */
-  subscribers(groupId: string, options?: Omit<ListSubscribersOptions, 'cursor'> & CallOptions): AsyncIterableIterator<Subscriber>;
+  subscribers(groupId: string, options?: Omit<ListSubscribersOptions, 'cursor'> & PagingOptions): AsyncIterableIterator<Subscriber>;
 
   // Messages
   sendMessage(groupId: string, message: string | SendMessageOptions, options?: CallOptions): Promise<ReferenceResult>;
@@ -868,7 +886,7 @@ export class KaizalaClient {
   postCustomAction(groupId: string, packageId: string, actionBody: CustomActionBody, options?: CallOptions): Promise<PostActionResult>;
   listActions(groupId: string, options?: ListActionsOptions & CallOptions, call?: CallOptions): Promise<ActionPage>;
   /** Every action of a group, oldest first, fetching page after page. */
-  actions(groupId: string, options?: Omit<ListActionsOptions, 'fromDate'> & { fromDate?: number } & CallOptions): AsyncIterableIterator<Action>;
+  actions(groupId: string, options?: Omit<ListActionsOptions, 'fromDate'> & { fromDate?: number } & PagingOptions): AsyncIterableIterator<Action>;
   getAction(groupId: string, actionId: string, options?: GetActionOptions & CallOptions, call?: CallOptions): Promise<ActionInfo>;
   respondToAction(groupId: string, actionId: string, options: RespondOptions, call?: CallOptions): Promise<RespondResult>;
 
@@ -878,9 +896,9 @@ export class KaizalaClient {
   groupReactionSummary(groupId: string, options?: GroupReactionSummaryOptions & CallOptions, call?: CallOptions): Promise<GroupReactionSummaryPage>;
   reactionDetails(groupId: string, referenceId: string, options?: ReactionDetailsOptions & CallOptions, call?: CallOptions): Promise<ReactionDetailsPage>;
   /** The reaction summary of every message and action in the group, page after page. */
-  groupReactions(groupId: string, options?: Omit<GroupReactionSummaryOptions, 'cursor'> & CallOptions): AsyncIterableIterator<ReactionSummaryEntry>;
+  groupReactions(groupId: string, options?: Omit<GroupReactionSummaryOptions, 'cursor'> & PagingOptions): AsyncIterableIterator<ReactionSummaryEntry>;
   /** Every reaction to one message or action, page after page. */
-  reactions(groupId: string, referenceId: string, options?: Omit<ReactionDetailsOptions, 'cursor'> & CallOptions): AsyncIterableIterator<ReactionDetail>;
+  reactions(groupId: string, referenceId: string, options?: Omit<ReactionDetailsOptions, 'cursor'> & PagingOptions): AsyncIterableIterator<ReactionDetail>;
 
   // Webhooks
   createWebhook(options: CreateWebhookOptions, call?: CallOptions): Promise<WebhookResult>;
@@ -914,7 +932,11 @@ export class KaizalaClient {
   static removeConnection(name: string, storage?: 'local' | 'session' | ListableStorage): number;
 
   // Anything else
-  /** A call through the same token, retry and relocation pipeline; `path` is relative to `{endpointUrl}v1/`. */
+  /**
+   * A call through the same token, retry and relocation pipeline; `path` is relative to
+   * `{endpointUrl}v1/` and percent-encoded. A segment that is empty, `.` or `..` (in any encoding),
+   * holds an encoded `/` or `\`, or a character a URL would rewrite is refused (`invalid_input`).
+   */
   request(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<JsonValue>;
   /** Where the page after `page` starts, or `undefined` at the end. */
   nextCursor(operation: PagedOperation, page: object): string | undefined;

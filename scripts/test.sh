@@ -49,12 +49,14 @@ run clippy-wasm cargo clippy -p kaizala -p kaizala-bench-floor --target wasm32-u
 run rust-tests cargo test --workspace
 count rust-tests
 
-# The wasm suites and the package and page tests run against emulators of their own on free ports.
+# The wasm suites and the package and page tests run against emulators of their own on free ports;
+# the wasm suites also against a misbehaving platform (tests/support/hostile-server.mjs).
 run emulator-build cargo build --release -q -p kaizala-emulator
-run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver \
-  scripts/with-emulator.sh -- wasm-pack test --mode no-install --headless --chrome . --test browser
+run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver scripts/with-emulator.sh -- \
+  scripts/with-hostile.sh -- wasm-pack test --mode no-install --headless --chrome . --test browser
 count wasm-chrome
-run wasm-node scripts/with-emulator.sh -- wasm-pack test --mode no-install --node . --test node
+run wasm-node scripts/with-emulator.sh -- \
+  scripts/with-hostile.sh -- wasm-pack test --mode no-install --node . --test node
 count wasm-node
 run pkg scripts/build-pkg.sh
 run package-tests scripts/with-emulator.sh -- node --test tests/package/

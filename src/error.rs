@@ -7,8 +7,9 @@ use std::fmt;
 /// Stable error codes (their strings are part of the JS API).
 ///
 /// Besides the base set, three statuses get their own code because a caller acts differently on
-/// them: 409 `conflict`, 413 `too_large`, 415 `unsupported_media` (also used when a file's type is
-/// refused before upload).
+/// them: 409 `conflict`, 413 `too_large` (also an answer over `maxResponseBytes`), 415
+/// `unsupported_media` (also used when a file's type is refused before upload). A redirect the
+/// client will not follow is `redirect_refused`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -26,6 +27,7 @@ pub enum ErrorCode {
     Server,
     InvalidResponse,
     RelocationLoop,
+    RedirectRefused,
     NotSignedIn,
 }
 
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::Server => "server",
             ErrorCode::InvalidResponse => "invalid_response",
             ErrorCode::RelocationLoop => "relocation_loop",
+            ErrorCode::RedirectRefused => "redirect_refused",
             ErrorCode::NotSignedIn => "not_signed_in",
         }
     }
@@ -206,7 +209,10 @@ fn parse_body(body: &str) -> (Option<String>, Option<String>) {
         let message = text_of(inner.get("message"))
             .or_else(|| text_of(inner.get("Message")))
             .or_else(|| text_of(inner.get("code")));
-        return (message.map(|m| clip(&m)), text_of(inner.get("field")));
+        return (
+            message.map(|m| clip(&m)),
+            text_of(inner.get("field")).map(|f| clip(&f)),
+        );
     }
     let message = text_of(v.get("message"))
         .or_else(|| text_of(v.get("Message")))
@@ -216,7 +222,9 @@ fn parse_body(body: &str) -> (Option<String>, Option<String>) {
 }
 
 /// The error for a non-2xx answer: code from the status, message and field from the body.
-/// The message is `"HTTP {status} {reason}: {server text}"`.
+/// The message is `"HTTP {status} {reason}: {server text}"`, the server's text clipped to 300
+/// characters: redact the body first (see [`redact`]), so a secret cut in two by the clip cannot
+/// leave its first characters behind.
 pub fn from_http(operation: &str, status: u16, body: &str) -> Error {
     let (text, field) = parse_body(body);
     let line = format!("HTTP {status} {}", reason(status));
@@ -235,10 +243,14 @@ pub fn from_http(operation: &str, status: u16, body: &str) -> Error {
     }
 }
 
-/// `s` with each non-empty secret replaced by `[redacted]`.
+/// `s` with each non-empty secret replaced by `[redacted]`, the longest first (so a secret that
+/// contains another is not left half-replaced).
 pub fn redact(s: &str, secrets: &[&str]) -> String {
+    let mut left: Vec<&str> = secrets.iter().copied().filter(|x| !x.is_empty()).collect();
     let mut out = s.to_string();
-    for secret in secrets.iter().filter(|x| !x.is_empty()) {
+    // A handful of secrets: picking the longest each time is cheaper in the wasm than a sort.
+    while let Some((i, _)) = left.iter().enumerate().max_by_key(|(_, x)| x.len()) {
+        let secret = left.swap_remove(i);
         if out.contains(secret) {
             out = out.replace(secret, "[redacted]");
         }
@@ -268,6 +280,7 @@ mod tests {
             (ErrorCode::Server, "server"),
             (ErrorCode::InvalidResponse, "invalid_response"),
             (ErrorCode::RelocationLoop, "relocation_loop"),
+            (ErrorCode::RedirectRefused, "redirect_refused"),
             (ErrorCode::NotSignedIn, "not_signed_in"),
         ];
         for (code, s) in all {
@@ -368,6 +381,26 @@ mod tests {
             e.message,
             "HTTP 401 Unauthorized: refresh token [redacted] revoked"
         );
+        assert_eq!(redact("abcdef", &["abc", "abcdef"]), "[redacted]");
+    }
+
+    #[test]
+    fn a_secret_at_the_clip_point_leaves_nothing_when_redacted_first() {
+        let token = "tok-0123456789abcdefghij";
+        for pad in [280, 290, 295, 299, 300] {
+            let body = format!("{}{token} trailing", "x".repeat(pad));
+            // Clipping first (the old order) leaves a piece of the token behind.
+            let late = from_http("listGroups", 400, &body).redacted(&[token]);
+            if pad < 300 {
+                assert!(late.message.contains(&token[..300 - pad]), "{pad}");
+            }
+            let e = from_http("listGroups", 400, &redact(&body, &[token]));
+            assert!(!e.message.contains("tok-"), "{pad}: {}", e.message);
+            let json = format!(r#"{{"error":{{"message":"{body}","field":"{body}"}}}}"#);
+            let e = from_http("listGroups", 400, &redact(&json, &[token]));
+            assert!(!e.message.contains("tok-"), "{pad}: {}", e.message);
+            assert!(!e.field.unwrap_or_default().contains("tok-"), "{pad}");
+        }
     }
 
     #[test]

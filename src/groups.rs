@@ -228,9 +228,11 @@ mod tests {
             field(list_groups(&json!({"showDetail": "yes"}))),
             Some("showDetail".into())
         );
-        let s = ok(get_group("g/1"));
-        assert_eq!(url(EP, &s), "http://h:1/inc-000/v1/groups/g%2F1");
+        let s = ok(get_group("g 1"));
+        assert_eq!(url(EP, &s), "http://h:1/inc-000/v1/groups/g%201");
         assert_eq!(field(get_group("")), Some("groupId".into()));
+        // An id is one path segment: a slash in it (which a server may decode) is refused.
+        assert_eq!(field(get_group("g/1")), Some("groupId".into()));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod media;
 pub mod members;
 pub mod messages;
 pub mod normalize;
+pub mod origin;
 pub mod policy;
 pub mod reactions;
 pub mod request;
@@ -118,6 +119,118 @@ mod tests {
                     ..
                 }
             ));
+        }
+    }
+
+    #[test]
+    fn every_id_that_would_leave_its_segment_is_refused_naming_it() {
+        let o = json!({});
+        for bad in ["..", ".", "%2e%2E", "a/b", ""] {
+            let built: Vec<(Result<RequestSpec, Error>, &str)> = vec![
+                (groups::get_group(bad), "groupId"),
+                (members::remove_member("g", bad), "memberId"),
+                (members::list_members(bad), "groupId"),
+                (webhooks::delete_webhook(bad), "webhookId"),
+                (users::delete_bot(bad), "botUserId"),
+                (actions::get_action("g", bad, &o), "actionId"),
+                (reactions::reaction_details("g", bad, &o), "referenceId"),
+                (subscribers::list_subscribers(bad, &o), "groupId"),
+                (groups::remove_sub_group("g", bad), "subGroupId"),
+            ];
+            for (r, field) in built {
+                let e = r.err();
+                assert_eq!(
+                    e.as_ref().map(|e| (e.code, e.field.as_deref())),
+                    Some((ErrorCode::InvalidInput, Some(field))),
+                    "{bad:?} {field}"
+                );
+            }
+        }
+    }
+
+    /// What a hostile server may answer, through every pure function that reads answers: none
+    /// may panic (a panic is a trap in the wasm, which breaks every client in the page).
+    #[test]
+    fn no_answer_makes_the_core_panic() {
+        let big = "9".repeat(400);
+        let values = [
+            json!(null),
+            json!(i64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(f64::MAX),
+            json!(-f64::MAX),
+            json!(1e-300),
+            json!(""),
+            json!("\u{0}\u{feff}é"),
+            json!(big),
+            json!([]),
+            json!({}),
+            json!([[[[]]]]),
+        ];
+        let ops = [
+            "listGroups",
+            "getGroup",
+            "listSubscribers",
+            "listActions",
+            "getAction",
+            "groupReactionSummary",
+            "reactionDetails",
+            "listWebhooks",
+            "accessToken",
+            "request",
+        ];
+        for v in &values {
+            let mut bodies = vec![v.clone()];
+            for k in [
+                "groups",
+                "subscribers",
+                "actions",
+                "summary",
+                "reactionDetails",
+                "cursor",
+                "hasMore",
+                "creationTime",
+                "sentAt",
+                "accessToken",
+                "endpointUrl",
+                "accessTokenExpiry",
+                "refreshTokenExpiry",
+                "scope",
+                "result",
+                "error",
+            ] {
+                bodies.push(json!({ k: v }));
+                bodies.push(json!({ k: [v, {"sentAt": v, "creationTime": v}], "hasMore": true }));
+            }
+            for body in &bodies {
+                for op in ops {
+                    let n = normalize_response(op, body.clone());
+                    let _ = next_cursor(op, &n, Some("0"));
+                    let _ = page_items(op, &n);
+                    let _ = normalize::check_shape(op, &n);
+                }
+                let mut t = tokens::Tokens::new("a", "c");
+                let _ = tokens::apply_access_token(&mut t, body, i64::MAX);
+                let _ = tokens::apply_access_token(&mut t, body, i64::MIN);
+                let _ = tokens::apply_login(&mut t, body, 0);
+                let text = body.to_string();
+                let _ = tokens::from_storage(&text, "a", "c");
+                for status in [0, 100, 301, 308, 400, 429, 503, 999] {
+                    let _ = from_http("x", status, &text);
+                }
+            }
+        }
+        for header in [
+            "",
+            "99999999999999999999",
+            "-5",
+            "1e400",
+            "NaN",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            let _ = parse_retry_after(header, i64::MAX);
+            let _ = parse_retry_after(header, i64::MIN);
         }
     }
 

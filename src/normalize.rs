@@ -1,5 +1,6 @@
 //! Reading answers: one spelling for every §8 variant, and paging (items, next cursor) of paged calls.
 
+use crate::error::{Error, ErrorCode};
 use crate::time::{iso_from_ms, ms_from_iso};
 use serde_json::{Map, Value};
 
@@ -111,8 +112,65 @@ fn items_key(operation: &str) -> Option<&'static str> {
         "reactionDetails" => "reactionDetails",
         "listWebhooks" => "webhooks",
         "listBots" => "bots",
+        "listMessages" => "messages",
         _ => return None,
     })
+}
+
+/// What a call's successful answer must be (its 2xx body as JSON; an empty body reads as `{}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Anything: `request`, whose caller knows what it asked for.
+    Any,
+    /// A JSON object.
+    Object,
+    /// A JSON object holding this array (a listing).
+    Listing(&'static str),
+}
+
+/// The shape of `operation`'s answer: a listing holds its items array (see [`page_items`]), the
+/// raw `request` may be anything, every other call answers an object.
+pub fn shape(operation: &str) -> Shape {
+    if operation == "request" {
+        return Shape::Any;
+    }
+    items_key(operation).map_or(Shape::Object, Shape::Listing)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `invalid_response` when a 2xx answer is not of the operation's [`shape`]: a string, a
+/// number or an array where an object is expected, or a listing without its items array.
+pub fn check_shape(operation: &str, body: &Value) -> Result<(), Error> {
+    let bad = |what: String| {
+        Err(Error::new(
+            ErrorCode::InvalidResponse,
+            operation,
+            format!("the answer {what}"),
+        ))
+    };
+    match shape(operation) {
+        Shape::Any => Ok(()),
+        _ if !body.is_object() => bad(format!("is {} where an object was expected", kind(body))),
+        Shape::Object => Ok(()),
+        Shape::Listing(key) => match body.get(key) {
+            Some(Value::Array(_)) => Ok(()),
+            None | Some(Value::Null) => bad(format!("has no `{key}` list")),
+            Some(other) => bad(format!(
+                "has {} for `{key}` where a list was expected",
+                kind(other)
+            )),
+        },
+    }
 }
 
 /// The items of one page (empty when the operation has no list or the answer lacks it).
@@ -291,6 +349,50 @@ mod tests {
                 {"id": "w1", "callbackUrl": "https://a", "callbackToken": "t", "active": true, "callBackContext": {"Title": "mine"}},
                 {"id": "w2", "callbackUrl": "https://listing", "active": false}
             ]})
+        );
+    }
+
+    #[test]
+    fn answers_of_the_wrong_shape_are_invalid() {
+        use crate::error::ErrorCode;
+        let code = |op: &str, v: Value| check_shape(op, &v).err().map(|e| (e.code, e.message));
+        assert_eq!(code("listGroups", json!({"groups": []})), None);
+        assert_eq!(code("sendMessage", json!({"referenceId": "r"})), None);
+        assert_eq!(code("generatePin", json!({})), None);
+        assert_eq!(code("request", json!("anything")), None);
+        assert_eq!(code("request", json!([1])), None);
+        for (op, v) in [
+            ("listGroups", json!("groups")),
+            ("listGroups", json!(7)),
+            ("listGroups", json!([{"groupId": "g"}])),
+            ("listGroups", json!(null)),
+            ("listGroups", json!({})),
+            ("listGroups", json!({"groups": null})),
+            ("listGroups", json!({"groups": {"0": {}}})),
+            ("listMembers", json!({"subscribers": []})),
+            ("listSubscribers", json!({"cursor": "c"})),
+            ("listActions", json!({"hasMore": false})),
+            ("listMessages", json!({"hasMore": false})),
+            ("getGroup", json!([])),
+            ("reactionDetails", json!({"reactionDetails": "x"})),
+            ("sendMessage", json!("ok")),
+            ("accessToken", json!(["a"])),
+            ("me", json!(true)),
+        ] {
+            let got = code(op, v.clone());
+            assert_eq!(
+                got.as_ref().map(|g| g.0),
+                Some(ErrorCode::InvalidResponse),
+                "{op} {v}"
+            );
+        }
+        assert_eq!(
+            code("listGroups", json!("x")).map(|g| g.1),
+            Some("the answer is a string where an object was expected".into())
+        );
+        assert_eq!(
+            code("listMembers", json!({})).map(|g| g.1),
+            Some("the answer has no `members` list".into())
         );
     }
 

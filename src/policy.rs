@@ -1,12 +1,14 @@
 //! What to do after each attempt of a call: accept, refresh, relocate, wait and retry, or fail.
 
 use crate::error::{from_http, Error, ErrorCode};
+use crate::origin;
 use crate::request::{AuthKind, Base, RequestSpec};
 use crate::time::ms_from_http_date;
 use crate::tokens::split_redirect;
 
-/// Suggested client timeout per attempt (§1).
+/// Suggested client timeout per attempt.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+/// Retries of one call, waits after a 429 and back-offs after an error together.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 pub const DEFAULT_MAX_TOTAL_WAIT_MS: u64 = 120_000;
 /// Relocations allowed for one call; one more is a loop.
@@ -16,6 +18,10 @@ pub const BACKOFF_BASE_MS: u64 = 250;
 pub const BACKOFF_CAP_MS: u64 = 10_000;
 /// Wait on a 429 without a readable `Retry-After`.
 pub const DEFAULT_THROTTLE_WAIT_MS: u64 = 1_000;
+/// Largest answer read by default (`maxResponseBytes`): 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most of an error answer's body read for its message (the rest is not read).
+pub const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// What one attempt came back with.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,10 +30,18 @@ pub enum Facts {
         status: u16,
         /// The raw `Retry-After` header.
         retry_after: Option<String>,
-        /// The URL fetch ended at when it followed a redirect, or a 308's `Location`.
-        redirected_to: Option<String>,
-        /// The body text of a non-2xx answer (for the error message); `None` for 2xx.
+        /// The raw `Location` header of a redirect (fetch is told not to follow any).
+        location: Option<String>,
+        /// The body text of a non-2xx answer (for the error message), redacted; `None` for 2xx.
         body: Option<String>,
+    },
+    /// A redirect whose target fetch does not show: a browser's `opaqueredirect` answer to
+    /// `redirect: "manual"` (or a fetch that followed one although told not to).
+    HiddenRedirect,
+    /// A 2xx answer longer than the client's `maxResponseBytes` (by its `Content-Length`, or as
+    /// read); it was not read to the end.
+    TooLarge {
+        limit: u64,
     },
     NetworkError,
     Timeout,
@@ -35,12 +49,12 @@ pub enum Facts {
 }
 
 impl Facts {
-    /// A plain answer: no `Retry-After`, no redirect, no body.
+    /// A plain answer: no `Retry-After`, no `Location`, no body.
     pub fn status(status: u16) -> Facts {
         Facts::Response {
             status,
             retry_after: None,
-            redirected_to: None,
+            location: None,
             body: None,
         }
     }
@@ -53,11 +67,12 @@ pub struct Attempt {
     pub repeat_safe: bool,
     /// A 401 may be cured by minting a new access token (calls made with an access token).
     pub refreshable: bool,
-    /// Sent to the user's endpoint, so a redirect means relocation (auth and OAuth calls: false,
-    /// a redirect there is ignored when followed and refused when not).
+    /// Sent to the user's endpoint, so a 307/308 may mean relocation. Sign-in calls (auth and
+    /// OAuth) are not: any redirect there is refused.
     pub relocatable: bool,
     /// Already refreshed once for this call.
     pub refreshed: bool,
+    /// Relocations so far (followed 307/308s and, in browsers, fresh endpoints asked for).
     pub hops: u32,
     pub throttle_retries: u32,
     pub error_retries: u32,
@@ -67,8 +82,16 @@ pub struct Attempt {
     /// In `[0, 1)`, supplied by the caller (random in production, fixed in tests).
     pub jitter: f64,
     pub now_ms: i64,
-    /// The endpoint this attempt was sent to (to resolve a relative `Location`).
+    /// Where this attempt was sent (the base a relative `Location` is read against).
     pub endpoint_url: Option<String>,
+    /// The connection's endpoint as held when this attempt was sent (handed out by the auth
+    /// server, or stored after a call succeeded there): the anchor of [`origin::is_trusted`].
+    pub held_endpoint: Option<String>,
+    /// The configured `authUrl` (its origin is trusted).
+    pub auth_url: Option<String>,
+    /// The endpoint this call was relocated to and not yet stored (it is stored once a call
+    /// there succeeds).
+    pub relocated_to: Option<String>,
 }
 
 impl Attempt {
@@ -88,16 +111,32 @@ impl Attempt {
             jitter: 0.5,
             now_ms: 0,
             endpoint_url: None,
+            held_endpoint: None,
+            auth_url: None,
+            relocated_to: None,
         }
+    }
+
+    /// Retries so far (429 waits and error back-offs together).
+    pub fn retries(&self) -> u32 {
+        self.throttle_retries.saturating_add(self.error_retries)
     }
 
     /// Advances the counters for a decision about to be carried out.
     pub fn record(&mut self, d: &Decision) {
         match d {
-            Decision::RefreshThenRetry => self.refreshed = true,
+            // A fresh token comes with the auth server's endpoint, which wins over a relocation.
+            Decision::RefreshThenRetry => {
+                self.refreshed = true;
+                self.relocated_to = None;
+            }
+            Decision::Remint => {
+                self.hops = self.hops.saturating_add(1);
+                self.relocated_to = None;
+            }
             Decision::Relocate(e) => {
                 self.hops = self.hops.saturating_add(1);
-                self.endpoint_url = Some(e.clone());
+                self.relocated_to = Some(e.clone());
             }
             Decision::Wait { ms, throttled } => {
                 self.waited_ms = self.waited_ms.saturating_add(*ms);
@@ -116,12 +155,17 @@ impl Attempt {
 pub enum Decision {
     /// The answer is the call's result.
     Accept,
-    /// The answer is the call's result, and it came from this (new) endpoint: remember it.
+    /// The answer is the call's result, and it came from this endpoint the call was relocated
+    /// to: store it as the connection's endpoint now.
     AcceptFrom(String),
     /// Mint a new access token, then send the call again.
     RefreshThenRetry,
-    /// Remember this endpoint and send the call again there.
+    /// Send the call again at this endpoint (a trusted 307/308); not stored until a call there
+    /// succeeds.
     Relocate(String),
+    /// A redirect fetch would not show: ask the auth server for a fresh token and its
+    /// endpoint, then send the call again there (see [`after_remint`]).
+    Remint,
     /// Wait, then send the call again. `throttled`: a 429 (else an error back-off).
     Wait {
         ms: u64,
@@ -171,21 +215,6 @@ pub fn backoff_ms(n: u32, jitter: f64) -> u64 {
     ((ceiling as f64) * j) as u64
 }
 
-/// An absolute URL for a `Location` that may be relative to the current endpoint's origin.
-fn resolve(location: &str, current: Option<&str>) -> String {
-    if location.starts_with('/') && !location.starts_with("//") {
-        if let Some(cur) = current {
-            let start = cur.find("://").map_or(0, |i| i + 3);
-            let end = cur
-                .get(start..)
-                .and_then(|r| r.find('/'))
-                .map_or(cur.len(), |i| start + i);
-            return format!("{}{location}", cur.get(..end).unwrap_or(cur));
-        }
-    }
-    location.to_string()
-}
-
 fn relocate(a: &Attempt, endpoint: String) -> Decision {
     if a.hops >= MAX_HOPS {
         return Decision::Fail(Error::new(
@@ -197,6 +226,96 @@ fn relocate(a: &Attempt, endpoint: String) -> Decision {
         ));
     }
     Decision::Relocate(endpoint)
+}
+
+fn refused(a: &Attempt, status: u16, message: String) -> Decision {
+    Decision::Fail(
+        Error::new(ErrorCode::RedirectRefused, &a.operation, message).with_status(status),
+    )
+}
+
+/// A 301, 302, 303, 307 or 308 answer (fetch never follows one itself).
+fn redirect(a: &Attempt, status: u16, location: Option<&str>) -> Decision {
+    let base = a.endpoint_url.as_deref().unwrap_or_default();
+    let target = location.and_then(|l| origin::resolve(l, base));
+    let to = target.as_ref().map_or_else(
+        || "a Location it could not read".to_string(),
+        |(o, _)| o.prefix(),
+    );
+    if !a.relocatable {
+        return refused(
+            a,
+            status,
+            format!(
+                "HTTP {status}: the server redirected to {to}; sign-in calls never follow a redirect, so nothing was sent there"
+            ),
+        );
+    }
+    if !matches!(status, 307 | 308) {
+        return refused(
+            a,
+            status,
+            format!(
+                "HTTP {status}: the server redirected to {to}; the platform moves an endpoint with 307/308 only, so the call was not sent there and the endpoint did not change"
+            ),
+        );
+    }
+    if location.is_none() {
+        return Decision::Fail(
+            Error::new(
+                ErrorCode::InvalidResponse,
+                &a.operation,
+                "the server answered a redirect without a Location",
+            )
+            .with_status(status),
+        );
+    }
+    let Some((target, url)) = target else {
+        return refused(
+            a,
+            status,
+            format!("HTTP {status}: the server redirected to a Location that is not a plain absolute http(s) URL; the call was not sent there and the endpoint did not change"),
+        );
+    };
+    let held = a.held_endpoint.as_deref().and_then(origin::of);
+    let current = a.endpoint_url.as_deref().and_then(origin::of);
+    let auth = a.auth_url.as_deref().and_then(origin::of);
+    let trusted = origin::is_trusted(&target, held.as_ref(), auth.as_ref())
+        || current.as_ref() == Some(&target);
+    if !trusted {
+        return refused(
+            a,
+            status,
+            format!(
+                "HTTP {status}: the server redirected to {}, which is not a trusted origin (the endpoint's own, a sibling host of its domain over https, or the authUrl's); the token was not sent there and the endpoint did not change",
+                target.prefix()
+            ),
+        );
+    }
+    match split_redirect(&url) {
+        Some((endpoint, _)) => relocate(a, endpoint),
+        None => refused(
+            a,
+            status,
+            format!("HTTP {status}: the server redirected to a URL that names no endpoint"),
+        ),
+    }
+}
+
+/// After a [`Decision::Remint`]: the call is sent again only where the auth server now says the
+/// endpoint is. When that is still the endpoint that answered with the hidden redirect, the
+/// redirect was not a relocation the platform knows of: the call fails (`redirect_refused`)
+/// rather than being sent to the same place again.
+pub fn after_remint(a: &Attempt, fresh_endpoint: Option<&str>) -> Option<Error> {
+    let same = |x: &str, y: &str| x.trim_end_matches('/') == y.trim_end_matches('/');
+    match (a.endpoint_url.as_deref(), fresh_endpoint) {
+        (Some(old), Some(new)) if !same(old, new) => None,
+        _ => Some(Error::new(
+            ErrorCode::RedirectRefused,
+            &a.operation,
+            "the endpoint answered with a redirect whose target is not shown here (fetch in a browser), and the auth server still names the same endpoint; the call was not sent anywhere else",
+        )),
+    }
 }
 
 /// A 5xx, network error or timeout: retry only when the call may be repeated.
@@ -223,12 +342,9 @@ fn unknown_fate(
             ..base
         });
     }
-    if a.error_retries >= a.max_retries {
+    if a.retries() >= a.max_retries {
         return Decision::Fail(Error {
-            message: format!(
-                "{} (gave up after {} retries)",
-                base.message, a.error_retries
-            ),
+            message: format!("{} (gave up after {} retries)", base.message, a.retries()),
             retry_after: hint_ms.map(secs),
             ..base
         });
@@ -252,14 +368,13 @@ fn unknown_fate(
 
 /// The decision after one attempt.
 ///
-/// Redirects: a 307/308 `Location`, or a fetch that followed one, names the user's endpoint. When
-/// fetch ended at a bare endpoint root (no resource below `v1/`) its answer is not the call's, so
-/// the call is re-sent there whatever the status (safe even for POST: a root is no resource).
-/// When fetch ended at the resource itself on another endpoint, the answer is genuine: a 2xx is
-/// accepted (and the endpoint remembered); anything else is re-sent there only if re-sending is
-/// safe (repeat-safe call, or 401/429 which the platform did not apply), else handled by status.
+/// Redirects are never followed by fetch. A sign-in call refuses any. A resource call follows a
+/// 307/308 to a trusted origin (see [`origin::is_trusted`]) and refuses 301/302/303 (the
+/// platform never answers them; following would turn a POST into a GET or send it to a page).
+/// A redirect fetch does not show (browsers) asks the auth server for a fresh endpoint. Every
+/// path is bounded: at most `max_retries` retries, [`MAX_HOPS`] relocations and one refresh.
 pub fn decide(a: &Attempt, f: &Facts) -> Decision {
-    let (status, retry_after, redirected_to, body) = match f {
+    let (status, retry_after, location, body) = match f {
         Facts::Aborted => {
             return Decision::Fail(Error::new(
                 ErrorCode::Aborted,
@@ -287,68 +402,60 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
                 "",
             )
         }
+        Facts::TooLarge { limit } => {
+            return Decision::Fail(Error::new(
+                ErrorCode::TooLarge,
+                &a.operation,
+                format!("the answer is larger than maxResponseBytes ({limit} bytes) and was not read; the call itself succeeded"),
+            ))
+        }
+        Facts::HiddenRedirect => {
+            if !a.relocatable {
+                return refused(
+                    a,
+                    0,
+                    "the server answered with a redirect; sign-in calls never follow a redirect, so nothing was sent on".into(),
+                );
+            }
+            if a.hops >= MAX_HOPS {
+                return Decision::Fail(Error::new(
+                    ErrorCode::RelocationLoop,
+                    &a.operation,
+                    format!("the endpoint moved more than {MAX_HOPS} times during one call"),
+                ));
+            }
+            return Decision::Remint;
+        }
         Facts::Response {
             status,
             retry_after,
-            redirected_to,
+            location,
             body,
         } => (
             *status,
             retry_after.as_deref(),
-            redirected_to.as_deref(),
+            location.as_deref(),
             body.as_deref().unwrap_or(""),
         ),
     };
 
-    if let Some(to) = redirected_to.filter(|_| a.relocatable) {
-        let target = resolve(to, a.endpoint_url.as_deref());
-        let Some((endpoint, resource)) = split_redirect(&target) else {
-            return Decision::Fail(
-                Error::new(
-                    ErrorCode::InvalidResponse,
-                    &a.operation,
-                    "the server redirected to something that is not an http(s) URL",
-                )
-                .with_status(status),
-            );
-        };
-        let moved = a.endpoint_url.as_deref() != Some(endpoint.as_str());
-        if matches!(status, 307 | 308) || !resource {
-            return relocate(a, endpoint);
-        }
-        if moved {
-            if (200..300).contains(&status) {
-                return Decision::AcceptFrom(endpoint);
-            }
-            if a.repeat_safe || matches!(status, 401 | 429) {
-                return relocate(a, endpoint);
-            }
-        }
+    if matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return redirect(a, status, location);
     }
-
     let retry_ms = retry_after.and_then(|r| parse_retry_after(r, a.now_ms));
     match status {
-        200..=299 => Decision::Accept,
-        307 | 308 => Decision::Fail(
-            Error::new(
-                ErrorCode::InvalidResponse,
-                &a.operation,
-                if a.relocatable {
-                    "the server answered a redirect without a Location"
-                } else {
-                    "the server answered with a redirect, which this call does not follow"
-                },
-            )
-            .with_status(status),
-        ),
+        200..=299 => match &a.relocated_to {
+            Some(e) if a.held_endpoint.as_ref() != Some(e) => Decision::AcceptFrom(e.clone()),
+            _ => Decision::Accept,
+        },
         401 if a.refreshable && !a.refreshed => Decision::RefreshThenRetry,
         429 => {
             let ms = retry_ms.unwrap_or(DEFAULT_THROTTLE_WAIT_MS);
-            let over_count = a.throttle_retries >= a.max_retries;
+            let over_count = a.retries() >= a.max_retries;
             let over_wait = a.waited_ms.saturating_add(ms) > a.max_total_wait_ms;
             if over_count || over_wait {
                 let why = if over_count {
-                    format!("still throttled after {} retries", a.throttle_retries)
+                    format!("still throttled after {} retries", a.retries())
                 } else {
                     format!(
                         "waiting {ms} ms more would exceed the {} ms wait limit",
@@ -403,6 +510,7 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000_000;
     const EP: &str = "http://h:1/inc-000/";
+    const AUTH: &str = "http://h:1/v1";
 
     fn attempt(repeat_safe: bool) -> Attempt {
         let m = if repeat_safe {
@@ -413,14 +521,16 @@ mod tests {
         let mut a = Attempt::new(&RequestSpec::new("op", m, "groups".into()));
         a.now_ms = NOW;
         a.endpoint_url = Some(EP.into());
+        a.held_endpoint = Some(EP.into());
+        a.auth_url = Some(AUTH.into());
         a
     }
 
-    fn resp(status: u16, retry_after: Option<&str>, redirected_to: Option<&str>) -> Facts {
+    fn resp(status: u16, retry_after: Option<&str>, location: Option<&str>) -> Facts {
         Facts::Response {
             status,
             retry_after: retry_after.map(str::to_string),
-            redirected_to: redirected_to.map(str::to_string),
+            location: location.map(str::to_string),
             body: None,
         }
     }
@@ -468,20 +578,32 @@ mod tests {
     }
 
     #[test]
-    fn location_308_relocates_and_loops_fail() {
+    fn a_trusted_308_relocates_and_loops_fail() {
         let mut a = attempt(false);
         let f = resp(308, None, Some("http://h:1/inc-001/"));
         let d = decide(&a, &f);
         assert_eq!(d, Decision::Relocate("http://h:1/inc-001/".into()));
         a.record(&d);
         assert_eq!(
-            (a.hops, a.endpoint_url.as_deref()),
+            (a.hops, a.relocated_to.as_deref()),
             (1, Some("http://h:1/inc-001/"))
         );
-        assert_eq!(
-            decide(&a, &resp(308, None, Some("/inc-002"))),
-            Decision::Relocate("http://h:1/inc-002/".into())
-        );
+        a.endpoint_url = a.relocated_to.clone();
+        for (status, loc, want) in [
+            (307, "/inc-002", "http://h:1/inc-002/"),
+            (
+                308,
+                "http://H:1/inc-003/v1/groups?x=1",
+                "http://h:1/inc-003/",
+            ),
+            (308, "//h:1/inc-004/", "http://h:1/inc-004/"),
+        ] {
+            assert_eq!(
+                decide(&a, &resp(status, None, Some(loc))),
+                Decision::Relocate(want.into()),
+                "{loc}"
+            );
+        }
         a.hops = MAX_HOPS;
         let e = failed(decide(&a, &f));
         assert_eq!(e.code, ErrorCode::RelocationLoop);
@@ -489,57 +611,135 @@ mod tests {
             failed(decide(&attempt(true), &resp(308, None, None))).code,
             ErrorCode::InvalidResponse
         );
-        assert_eq!(
-            failed(decide(&attempt(true), &resp(308, None, Some("ftp://x/")))).code,
-            ErrorCode::InvalidResponse
-        );
     }
 
     #[test]
-    fn followed_redirect_to_bare_root_relocates_whatever_the_status() {
-        for status in [200, 404, 405, 500] {
-            let d = decide(
-                &attempt(false),
-                &resp(status, None, Some("http://h:1/inc-009/")),
-            );
-            assert_eq!(
-                d,
-                Decision::Relocate("http://h:1/inc-009/".into()),
-                "{status}"
-            );
+    fn a_relocation_is_stored_only_once_a_call_there_succeeded() {
+        let mut a = attempt(false);
+        let d = decide(&a, &resp(308, None, Some("http://h:1/inc-001/")));
+        a.record(&d);
+        a.endpoint_url = a.relocated_to.clone();
+        for s in [400, 404, 500] {
+            assert!(matches!(decide(&a, &Facts::status(s)), Decision::Fail(_)));
         }
-        // even when it is the same endpoint: the root's answer is not the call's
-        let d = decide(&attempt(true), &resp(200, None, Some(EP)));
-        assert_eq!(d, Decision::Relocate(EP.into()));
-    }
-
-    #[test]
-    fn followed_redirect_to_the_resource() {
-        let to = Some("http://h:1/inc-009/v1/groups");
         assert_eq!(
-            decide(&attempt(false), &resp(200, None, to)),
-            Decision::AcceptFrom("http://h:1/inc-009/".into())
+            decide(&a, &Facts::status(201)),
+            Decision::AcceptFrom("http://h:1/inc-001/".into())
         );
+        // A refresh brings the auth server's endpoint, which wins over the relocation.
+        let mut b = a.clone();
+        b.record(&Decision::RefreshThenRetry);
+        assert_eq!(b.relocated_to, None);
+        assert_eq!(decide(&b, &Facts::status(200)), Decision::Accept);
         assert_eq!(
-            decide(&attempt(true), &resp(404, None, to)),
-            Decision::Relocate("http://h:1/inc-009/".into())
-        );
-        assert_eq!(
-            decide(&attempt(false), &resp(401, None, to)),
-            Decision::Relocate("http://h:1/inc-009/".into())
-        );
-        assert_eq!(
-            failed(decide(&attempt(false), &resp(400, None, to))).code,
-            ErrorCode::InvalidInput
-        );
-        let e = failed(decide(&attempt(false), &resp(500, None, to)));
-        assert!(e.message.contains("may or may not have been applied"));
-        // same endpoint, resource path: an ordinary answer
-        let same = Some("http://h:1/inc-000/v1/groups");
-        assert_eq!(
-            decide(&attempt(false), &resp(201, None, same)),
+            decide(&attempt(true), &Facts::status(200)),
             Decision::Accept
         );
+    }
+
+    #[test]
+    fn untrusted_or_unreadable_redirect_targets_are_refused() {
+        for loc in [
+            "http://evil.example/inc-001/",
+            "http://h:2/inc-001/",
+            "https://h:1/inc-001/",
+            "http://h.evil:1/",
+            "ftp://h:1/",
+            "inc-001/",
+            "http://a@h:1/inc-001/",
+            "http://evil.example\\@h:1/",
+            "javascript:alert(1)",
+        ] {
+            for status in [307, 308] {
+                let e = failed(decide(&attempt(false), &resp(status, None, Some(loc))));
+                assert_eq!(
+                    (e.code, e.status),
+                    (ErrorCode::RedirectRefused, status),
+                    "{loc}"
+                );
+                assert!(e.message.contains("not"), "{}", e.message);
+            }
+        }
+        let e = failed(decide(
+            &attempt(true),
+            &resp(308, None, Some("https://evil.example:8443/steal?t=1")),
+        ));
+        assert!(
+            e.message.contains("https://evil.example:8443,")
+                && !e.message.contains("steal")
+                && e.message.contains("endpoint did not change"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn see_other_and_friends_are_never_followed() {
+        for status in [301, 302, 303] {
+            for safe in [true, false] {
+                let e = failed(decide(
+                    &attempt(safe),
+                    &resp(status, None, Some("http://h:1/inc-001/page")),
+                ));
+                assert_eq!((e.code, e.status), (ErrorCode::RedirectRefused, status));
+                assert!(e.message.contains("307/308 only"), "{}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn sibling_hosts_of_an_https_endpoint_are_trusted() {
+        let mut a = attempt(true);
+        a.endpoint_url = Some("https://inc-000.KaizalaMessaging.osi.office.net/".into());
+        a.held_endpoint = a.endpoint_url.clone();
+        a.auth_url = Some("https://api.kaiza.la/v1".into());
+        assert_eq!(
+            decide(
+                &a,
+                &resp(
+                    308,
+                    None,
+                    Some("https://inc-001.kaizalamessaging.osi.office.net/v1/groups")
+                )
+            ),
+            Decision::Relocate("https://inc-001.kaizalamessaging.osi.office.net/".into())
+        );
+        assert_eq!(
+            decide(&a, &resp(307, None, Some("https://api.kaiza.la/kms/"))),
+            Decision::Relocate("https://api.kaiza.la/kms/".into())
+        );
+        for bad in [
+            "https://evil.kaiza.la/",
+            "http://inc-001.kaizalamessaging.osi.office.net/",
+            "https://inc-001.kaizalamessaging.osi.office.net.evil.example/",
+        ] {
+            assert_eq!(
+                failed(decide(&a, &resp(308, None, Some(bad)))).code,
+                ErrorCode::RedirectRefused,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn hidden_redirects_ask_the_auth_server_then_stop() {
+        let mut a = attempt(false);
+        for hop in 0..MAX_HOPS {
+            let d = decide(&a, &Facts::HiddenRedirect);
+            assert_eq!(d, Decision::Remint, "{hop}");
+            a.record(&d);
+        }
+        assert_eq!(a.hops, MAX_HOPS);
+        assert_eq!(
+            failed(decide(&a, &Facts::HiddenRedirect)).code,
+            ErrorCode::RelocationLoop
+        );
+        let a = attempt(true);
+        assert_eq!(after_remint(&a, Some("http://h:1/inc-001/")), None);
+        for same in [Some(EP), Some("http://h:1/inc-000"), None] {
+            let e = after_remint(&a, same);
+            assert_eq!(e.map(|e| e.code), Some(ErrorCode::RedirectRefused));
+        }
     }
 
     #[test]
@@ -697,7 +897,9 @@ mod tests {
             (413, ErrorCode::TooLarge),
             (415, ErrorCode::UnsupportedMedia),
             (422, ErrorCode::InvalidInput),
-            (302, ErrorCode::InvalidResponse),
+            (300, ErrorCode::InvalidResponse),
+            (304, ErrorCode::InvalidResponse),
+            (302, ErrorCode::RedirectRefused),
             (101, ErrorCode::InvalidResponse),
         ] {
             assert_eq!(failed(decide(&a, &Facts::status(s))).code, code, "{s}");
@@ -705,7 +907,7 @@ mod tests {
         let f = Facts::Response {
             status: 403,
             retry_after: None,
-            redirected_to: None,
+            location: None,
             body: Some(
                 r#"{"error":{"code":"Forbidden","message":"missing scope groupinfo.write"}}"#
                     .into(),
@@ -720,21 +922,88 @@ mod tests {
     }
 
     #[test]
-    fn auth_calls_do_not_relocate() {
+    fn sign_in_calls_never_follow_a_redirect() {
         let mut mint = RequestSpec::new("accessToken", Method::Get, "accessToken".into());
         mint.base = crate::request::Base::Auth;
         mint.auth = AuthKind::ConnectorCredentials;
-        let a = Attempt::new(&mint);
+        let mut a = Attempt::new(&mint);
+        a.endpoint_url = Some("http://h:1/v1/accessToken".into());
+        a.auth_url = Some(AUTH.into());
         assert!(!a.relocatable && !a.refreshable);
-        assert_eq!(
-            decide(
-                &a,
-                &resp(200, None, Some("https://api.kaiza.la/v1/accessToken"))
-            ),
-            Decision::Accept
+        assert_eq!(decide(&a, &Facts::status(200)), Decision::Accept);
+        for status in [301, 302, 303, 307, 308] {
+            for loc in [
+                Some("https://elsewhere/"),
+                Some("http://h:1/v1/accessToken"),
+                None,
+            ] {
+                let e = failed(decide(&a, &resp(status, None, loc)));
+                assert_eq!((e.code, e.status), (ErrorCode::RedirectRefused, status));
+                assert!(
+                    e.message.contains("sign-in calls never follow"),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        let e = failed(decide(&a, &Facts::HiddenRedirect));
+        assert_eq!(e.code, ErrorCode::RedirectRefused);
+        let e = failed(decide(
+            &a,
+            &resp(308, None, Some("https://elsewhere:8443/x?s=1")),
+        ));
+        assert!(
+            e.message.contains("https://elsewhere:8443;"),
+            "{}",
+            e.message
         );
-        let e = failed(decide(&a, &resp(308, None, Some("https://elsewhere/"))));
-        assert_eq!((e.code, e.status), (ErrorCode::InvalidResponse, 308));
+    }
+
+    #[test]
+    fn an_oversized_answer_is_too_large() {
+        let e = failed(decide(&attempt(true), &Facts::TooLarge { limit: 1024 }));
+        assert_eq!(e.code, ErrorCode::TooLarge);
+        assert!(e.message.contains("1024 bytes"), "{}", e.message);
+    }
+
+    #[test]
+    fn one_call_makes_a_bounded_number_of_requests_whatever_the_server_does() {
+        // Every answer a server could give, over and over: the requests one call makes stay
+        // within 1 + maxRetries + MAX_HOPS + 1 (the retry after a refresh).
+        let answers = [
+            resp(308, None, Some("/inc-001/")),
+            resp(307, None, Some("http://h:1/inc-002/")),
+            resp(429, Some("0"), None),
+            resp(503, Some("0"), None),
+            Facts::status(401),
+            Facts::HiddenRedirect,
+            Facts::NetworkError,
+            Facts::Timeout,
+        ];
+        for max_retries in [0, 3, 10] {
+            for start in 0..answers.len() {
+                for safe in [true, false] {
+                    let mut a = attempt(safe);
+                    a.max_retries = max_retries;
+                    a.jitter = 0.0;
+                    let mut sent = 0u32;
+                    loop {
+                        sent += 1;
+                        let f = &answers[(start + sent as usize) % answers.len()];
+                        let d = decide(&a, f);
+                        a.record(&d);
+                        if matches!(d, Decision::Fail(_) | Decision::Accept) {
+                            break;
+                        }
+                        assert!(
+                            sent <= 1 + max_retries + MAX_HOPS + 1,
+                            "{max_retries} {start}"
+                        );
+                    }
+                    assert!(sent <= 1 + max_retries + MAX_HOPS + 1);
+                }
+            }
+        }
     }
 
     #[test]

@@ -190,6 +190,106 @@ pub fn decode_component(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What is wrong with one `/`-separated segment of a path as it will be sent (already
+/// percent-encoded), or `None`. Refused: an empty segment; `.` or `..` in any percent-encoded
+/// spelling (`%2e`, `.%2E`, `%252e`…, decoded up to three times, since a server or proxy may
+/// decode more than once); an encoded `/` or `\`; and any character a path segment may not hold
+/// unescaped (RFC 3986 `pchar`), since a URL parser would rewrite it (a `\` is a `/` to fetch,
+/// tabs and newlines are dropped) and the path could leave its place.
+pub fn segment_problem(seg: &str) -> Option<&'static str> {
+    if seg.is_empty() {
+        return Some("has an empty segment");
+    }
+    let bytes = seg.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let ok = unreserved(b)
+            || matches!(
+                b,
+                b'!' | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            )
+            || (b == b'%'
+                && bytes.get(i + 1).copied().and_then(hex_val).is_some()
+                && bytes.get(i + 2).copied().and_then(hex_val).is_some());
+        if !ok {
+            return Some(
+                "must be percent-encoded (a character in it may not appear in a URL path as it is)",
+            );
+        }
+    }
+    const DOTS: &str =
+        "has a `.` or `..` segment (in some spelling), which would leave its place in the path";
+    if seg == "." || seg == ".." {
+        return Some(DOTS);
+    }
+    if !seg.contains('%') {
+        return None;
+    }
+    let mut s = seg.to_string();
+    for _ in 0..3 {
+        if s == "." || s == ".." {
+            return Some(DOTS);
+        }
+        if !s.contains('%') {
+            break;
+        }
+        let decoded = decode_path_component(&s);
+        if decoded.contains(['/', '\\']) {
+            return Some("has an encoded `/` or `\\`, which a server may read as a separator");
+        }
+        s = decoded;
+    }
+    (s == "." || s == "..").then_some(DOTS)
+}
+
+/// Percent-decoding of a path segment (`+` stays `+`).
+fn decode_path_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hi = b.get(i + 1).copied().and_then(hex_val);
+        let lo = b.get(i + 2).copied().and_then(hex_val);
+        match (c, hi, lo) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Refuses (`invalid_input`, naming `field`) a path with a segment [`segment_problem`] finds
+/// wrong. Every call's path passes here before anything is sent.
+pub fn check_path(op: &str, field: &str, path: &str) -> Result<(), crate::error::Error> {
+    for (i, seg) in path.split('/').enumerate() {
+        if let Some(problem) = segment_problem(seg) {
+            let shown: String = seg.chars().take(40).collect();
+            return Err(crate::error::Error::invalid(
+                op,
+                field,
+                &format!("{problem}: segment {} (\"{shown}\")", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Joins segments with `/`, percent-encoding each one.
 pub fn path(segments: &[&str]) -> String {
     segments
@@ -280,6 +380,65 @@ mod tests {
             "client_id=a+b&code=x%26y%3Dz"
         );
         assert_eq!(decode_component("a+b%2Fc%C3%A9%zz%4"), "a b/cé%zz%4");
+    }
+
+    #[test]
+    fn path_segments_stay_in_place() {
+        for ok in [
+            "groups",
+            "groups/g1/members",
+            "groups/a%20b/members",
+            "groups/%2B911099999999",
+            "bot/accessToken/b-1",
+            "groups/g.1/..x/x..",
+            "groups/...",
+            "a:b@c!$&'()*+,;=~_-",
+        ] {
+            assert_eq!(check_path("request", "path", ok).err(), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "groups/",
+            "/groups",
+            "groups//members",
+            ".",
+            "..",
+            "../../_emulator/seed",
+            "groups/g1/..",
+            "groups/./x",
+            "groups/%2e",
+            "groups/%2E%2e",
+            "groups/.%2E",
+            "groups/%2e./x",
+            "groups/%252e%252e",
+            "groups/%25252e%25252e",
+            "groups/a%2Fb",
+            "groups/a%2fb",
+            "groups/a%5Cb",
+            "groups/a%255cb",
+            "groups/a\\..\\b",
+            "groups/.\t./x",
+            "groups/a b",
+            "groups/é",
+            "groups/a%zz",
+            "groups/a%2",
+            "groups/a\nb",
+            "groups/a?b",
+            "groups/a#b",
+        ] {
+            let e = check_path("request", "path", bad).err();
+            assert_eq!(
+                e.as_ref().map(|e| (e.code, e.field.as_deref())),
+                Some((crate::error::ErrorCode::InvalidInput, Some("path"))),
+                "{bad:?}"
+            );
+        }
+        // Built paths: an id is one segment, so a `/` in it is an encoded slash.
+        for id in [".", "..", "%2e", "%2E%2e", ".%2E", "a/b", "a\\b", "%2f", ""] {
+            let p = path(&["groups", "g1", "members", id]);
+            assert!(check_path("x", "path", &p).is_err(), "{id:?} -> {p}");
+        }
+        assert!(check_path("x", "path", &path(&["groups", "a b+c"])).is_ok());
     }
 
     #[test]

@@ -102,9 +102,22 @@ pub fn http_url(op: &str, field: &str, s: &str) -> Result<(), Error> {
     }
 }
 
-/// An id that goes into a path: non-empty.
+/// An id that goes into a path as one segment: non-empty, not `.` or `..` in any spelling (also
+/// percent-encoded), and without `/` or `\` (raw or encoded), so the path cannot leave its
+/// place (see [`crate::request::segment_problem`]).
 pub fn id(op: &str, field: &str, s: &str) -> Result<(), Error> {
-    non_empty(op, field, s)
+    non_empty(op, field, s)?;
+    if s.contains(['/', '\\']) {
+        return Err(Error::invalid(op, field, "must not contain / or \\"));
+    }
+    match crate::request::segment_problem(&crate::request::encode_component(s)) {
+        Some(_) => Err(Error::invalid(
+            op,
+            field,
+            "must not be `.` or `..` or contain an encoded / or \\ (in any percent-encoded spelling)",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The caller's options object (or a nested object), read with type checks. `null`/absent
@@ -383,6 +396,38 @@ mod tests {
             "http://:80/",
         ] {
             assert!(!is_http_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_stay_one_segment() {
+        for ok in ["g1", "a b", "+911099999999", "x.y", "...", "%41", "a%zz"] {
+            assert!(id("op", "groupId", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            ".",
+            "..",
+            "%2e",
+            "%2E%2e",
+            ".%2E",
+            "%2e.",
+            "%252e%252e",
+            "a/b",
+            "a\\b",
+            "%2f",
+            "a%2Fb",
+            "%5c",
+            "a%255Cb",
+            "/",
+        ] {
+            let e = id("removeMember", "memberId", bad).err();
+            assert_eq!(
+                e.as_ref().map(|e| (e.code, e.field.as_deref())),
+                Some((ErrorCode::InvalidInput, Some("memberId"))),
+                "{bad:?}"
+            );
         }
     }
 

@@ -14,7 +14,7 @@ thread_local! {
 }
 
 /// Every code string a `KaizalaError` may carry.
-pub const CODES: [ErrorCode; 15] = [
+pub const CODES: [ErrorCode; 16] = [
     ErrorCode::InvalidInput,
     ErrorCode::Unauthorized,
     ErrorCode::Forbidden,
@@ -29,6 +29,7 @@ pub const CODES: [ErrorCode; 15] = [
     ErrorCode::Server,
     ErrorCode::InvalidResponse,
     ErrorCode::RelocationLoop,
+    ErrorCode::RedirectRefused,
     ErrorCode::NotSignedIn,
 ];
 
@@ -82,14 +83,27 @@ pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
 /// refused naming `field`.
 pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
-    to_value(v).ok_or_else(|| Error::invalid(op, field, "must be plain data (JSON-like)"))
+    to_value(v, 0).ok_or_else(|| {
+        Error::invalid(
+            op,
+            field,
+            &format!("must be plain data (JSON-like, nested at most {MAX_DEPTH} deep, no cycles)"),
+        )
+    })
 }
+
+/// How deep plain data may nest (deeper, or a cycle, is refused rather than overflowing the
+/// stack); as deep as serde_json reads.
+const MAX_DEPTH: usize = 128;
 
 /// Plain data as JSON: `undefined`/`null` (also as object values and array items) → `null`,
 /// booleans, numbers (safe integers as integers, non-finite → `null`), BigInts within 64 bits,
 /// strings, arrays, plain objects and `Map`s with string keys. Anything else (a function, a
-/// symbol, a `Set` or another iterable, bytes) → `None`.
-fn to_value(v: &JsValue) -> Option<Value> {
+/// symbol, a `Set` or another iterable, bytes, or nesting past [`MAX_DEPTH`]) → `None`.
+fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     if is_nullish(v) {
         return Some(Value::Null);
     }
@@ -114,7 +128,7 @@ fn to_value(v: &JsValue) -> Option<Value> {
     if let Some(a) = v.dyn_ref::<js_sys::Array>() {
         return a
             .iter()
-            .map(|x| to_value(&x))
+            .map(|x| to_value(&x, depth + 1))
             .collect::<Option<Vec<_>>>()
             .map(Value::Array);
     }
@@ -135,7 +149,7 @@ fn to_value(v: &JsValue) -> Option<Value> {
     for e in entries.iter() {
         let e: js_sys::Array = e.unchecked_into();
         let k = e.get(0).as_string()?;
-        m.insert(k, to_value(&e.get(1))?);
+        m.insert(k, to_value(&e.get(1), depth + 1)?);
     }
     Some(Value::Object(m))
 }

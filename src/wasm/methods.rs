@@ -175,7 +175,8 @@ methods! {
 
     /// `request(method, path, {query?, body?, signal?})`: any call under `{endpointUrl}v1/` through
     /// the same token, retry and relocation pipeline. `path` is relative (`groups/g1/members`),
-    /// already percent-encoded; POSTs are never re-sent after an unknown fate.
+    /// already percent-encoded, each segment checked like every call's (`request::check_path`);
+    /// POSTs are never re-sent after an unknown fate.
     "request" => fn request(method, path, options) |c| {
         let s = c.signal(&[options])?;
         c.send(s, raw_request(c, method, path, options)?)

@@ -16,6 +16,7 @@
 //! synchronously (`tokenInfo`, `authorizeUrl`, …) and the multi-request workflows of
 //! `workflows.rs` (`importMembers`, …) stay plain `#[wasm_bindgen]` methods.
 
+mod fetch;
 mod js;
 mod methods;
 mod session;
@@ -58,6 +59,9 @@ pub struct KaizalaClient {
 }
 
 const CTOR: &str = "KaizalaClient";
+
+/// The largest `maxResponseBytes` accepted (1 GiB; the wasm's memory ends at 4).
+const MAX_RESPONSE_BYTES_LIMIT: f64 = 1_073_741_824.0;
 
 fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, Error> {
     let v = get(o, key);
@@ -126,8 +130,8 @@ fn random_state() -> String {
 #[wasm_bindgen(js_class = KaizalaClient)]
 impl KaizalaClient {
     /// `new KaizalaClient({applicationId, applicationSecret?, refreshToken?, authUrl?, oauthUrl?,
-    /// connection?, storage?, tokenProvider?, timeoutMs?, maxRetries?, onTokenChange?, onRequest?,
-    /// onResponse?})`. Throws a KaizalaError (`invalid_input`) for bad options.
+    /// connection?, storage?, tokenProvider?, timeoutMs?, maxRetries?, maxResponseBytes?,
+    /// onTokenChange?, onRequest?, onResponse?})`. Throws a KaizalaError (`invalid_input`) for bad options.
     ///
     /// Tokens already stored for the connection win over `refreshToken` (they may hold a rotated
     /// one); to switch to another refresh token call `logout()` first or use another `connection`.
@@ -165,12 +169,15 @@ impl KaizalaClient {
             .map_or(crate::policy::DEFAULT_TIMEOUT_MS as u32, |n| n as u32);
         let max_retries = opt_number(o, "maxRetries", 0.0, 10.0)?
             .map_or(crate::policy::DEFAULT_MAX_RETRIES, |n| n as u32);
+        let max_response_bytes = opt_number(o, "maxResponseBytes", 1.0, MAX_RESPONSE_BYTES_LIMIT)?
+            .map_or(crate::policy::DEFAULT_MAX_RESPONSE_BYTES, |n| n as u64);
         let rate_limit = from_js(CTOR, "rateLimit", &get(o, "rateLimit"))?;
         let limiter = crate::throttling::parse_option(CTOR, Some(&rate_limit))?
             .map(|l| session::shared_limiter(&app_id, l));
         let key = tokens::storage_key(&app_id, &connection);
         let inner = Rc::new(Inner {
             tokens: RefCell::new(Tokens::new(&app_id, &connection)),
+            retired: RefCell::new(Vec::new()),
             app_id,
             secret,
             connection,
@@ -181,6 +188,7 @@ impl KaizalaClient {
             provider,
             timeout_ms,
             max_retries,
+            max_response_bytes,
             limiter,
             on_token_change: opt_fn(o, "onTokenChange")?,
             on_request: opt_fn(o, "onRequest")?,

@@ -1,10 +1,13 @@
-//! One client's shared state and I/O: held tokens, single-flight refresh, and the fetch/retry pipeline.
+//! One client's shared state: held tokens, single-flight refresh, and the retry pipeline over [`fetch`] attempts.
 
+use super::fetch::{self, aborted, is_aborted, sleep};
 use super::js::{call_method, error_from_js, error_to_js, from_js, get, global, notify, to_js};
 use super::store::Store;
+use crate::error::redact;
 use crate::error::{Error, ErrorCode};
-use crate::policy::{decide, Attempt, Decision, Facts};
-use crate::request::{form_encode, url, Base, Body, RequestSpec};
+use crate::normalize::check_shape;
+use crate::policy::{after_remint, decide, Attempt, Decision, Facts};
+use crate::request::{check_path, url, Base, Body, RequestSpec};
 use crate::throttling::{Limiter, RateLimit};
 use crate::tokens::{
     apply_access_token, apply_relocation, clear, from_storage, to_storage, token_info, token_state,
@@ -17,33 +20,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortSignal, FormData, Headers, RequestInit, RequestRedirect};
-
-#[wasm_bindgen]
-extern "C" {
-    /// A `fetch` function (the global one, looked up per call so polyfills and mocks apply).
-    type FetchFn;
-    /// `fetch.bind(undefined, url, init)`: the call, ready to run with no wasm frame under it.
-    #[wasm_bindgen(method, js_name = bind)]
-    fn bind_call(this: &FetchFn, this_arg: &JsValue, url: &str, init: &RequestInit) -> Function;
-    /// The global `fetch(url, init)`, called directly.
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn fetch_with_init(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-    /// `AbortController.prototype.abort`.
-    #[wasm_bindgen(extends = Function, is_type_of = JsValue::is_function)]
-    type AbortFn;
-    /// `abort.bind(controller, reason)`: aborts that controller with that reason when called.
-    #[wasm_bindgen(method, js_name = bind)]
-    fn bind_abort(this: &AbortFn, ctl: &web_sys::AbortController, reason: &JsValue) -> Function;
-    /// A promise's `then` with a plain function (no Rust closure).
-    type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_call(this: &Thenable, f: &Function) -> Promise;
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout(f: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
+use web_sys::{AbortSignal, FormData};
 
 /// A connector's call queue.
 pub type SharedLimiter = Rc<RefCell<Limiter>>;
@@ -105,6 +82,8 @@ pub struct Inner {
     pub provider: Option<Function>,
     pub timeout_ms: u32,
     pub max_retries: u32,
+    /// The largest answer read (`maxResponseBytes`).
+    pub max_response_bytes: u64,
     /// The connector's call queue (shared by every client of the connector with the same limit).
     pub limiter: Option<SharedLimiter>,
     pub on_token_change: Option<Function>,
@@ -112,6 +91,9 @@ pub struct Inner {
     pub on_response: Option<Function>,
     /// The in-memory copy (storage is read at start, before minting, and on `storage` events).
     pub tokens: RefCell<Tokens>,
+    /// Tokens this client held before (replaced by a refresh, a rotation, a sign-in or a
+    /// sign-out), newest last: a server may still echo one, so they are redacted too.
+    pub retired: RefCell<Vec<String>>,
     /// The refresh in flight, awaited by every call that needs a token meanwhile.
     pub refreshing: RefCell<Option<Promise>>,
     /// Bumped by sign-in and sign-out, so a refresh that started before is not applied after.
@@ -140,159 +122,6 @@ enum Need {
     NotSignedIn,
 }
 
-fn aborted(op: &str) -> Error {
-    Error::new(ErrorCode::Aborted, op, "the call was aborted")
-}
-
-fn is_aborted(s: Option<&AbortSignal>) -> bool {
-    s.is_some_and(AbortSignal::aborted)
-}
-
-/// Waits `ms`; an abort of `signal` ends the wait at once (the timer is cleared, the listener removed).
-pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<(), Error> {
-    if is_aborted(signal) {
-        return Err(aborted(op));
-    }
-    if ms == 0 {
-        return Ok(());
-    }
-    let mut timer = JsValue::UNDEFINED;
-    let mut on_abort: Option<Function> = None;
-    let p = Promise::new(&mut |resolve: Function, reject: Function| {
-        let r = set_timeout(&resolve, ms as f64);
-        match r {
-            Ok(t) => timer = t,
-            Err(_) => {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            }
-        }
-        if let Some(s) = signal {
-            let _ = call_method(
-                s,
-                "addEventListener",
-                &[JsValue::from_str("abort"), reject.clone().into()],
-            );
-            on_abort = Some(reject);
-        }
-    });
-    let r = JsFuture::from(p).await;
-    if let (Some(s), Some(f)) = (signal, on_abort) {
-        let _ = call_method(
-            s,
-            "removeEventListener",
-            &[JsValue::from_str("abort"), f.into()],
-        );
-    }
-    if r.is_err() {
-        clear_timeout(&timer);
-        return Err(aborted(op));
-    }
-    Ok(())
-}
-
-/// The signal one attempt runs under: aborted by its own timer or by the caller's signal.
-///
-/// An `AbortController` whose bound `abort` is both the `setTimeout` callback and the listener on
-/// the caller's signal: no Rust closure, and on drop the timer is cleared and the listener removed,
-/// so nothing outlives the attempt (unlike `AbortSignal.timeout`, whose timer runs to the end).
-struct AttemptSignal {
-    ctl: web_sys::AbortController,
-    abort: JsValue,
-    timer: JsValue,
-    user: Option<AbortSignal>,
-}
-
-thread_local! {
-    /// `AbortController.prototype.abort`, looked up once.
-    static ABORT: Option<AbortFn> = get(&get(&get(&global(), "AbortController"), "prototype"), "abort")
-        .dyn_into::<AbortFn>()
-        .ok();
-    /// What an attempt's controller aborts with (see [`AttemptSignal::new`]).
-    static ABORT_REASON: JsValue = {
-        let e = js_sys::Error::new("the call was aborted");
-        e.set_name("AbortError");
-        e.into()
-    };
-}
-
-impl AttemptSignal {
-    fn new(ms: u32, user: Option<&AbortSignal>) -> Option<AttemptSignal> {
-        let ctl = web_sys::AbortController::new().ok()?;
-        // A fixed reason: the listener's event must not become it, and fetch then rejects with a
-        // real `Error`. One for every attempt: creating an `Error` captures a stack, the dearest
-        // step of a call.
-        let reason = ABORT_REASON.with(JsValue::clone);
-        let abort: JsValue = ABORT
-            .with(|f| f.as_ref().map(|f| f.bind_abort(&ctl, &reason)))?
-            .into();
-        let timer = set_timeout(&abort, f64::from(ms)).unwrap_or(JsValue::UNDEFINED);
-        if let Some(u) = user {
-            let _ = call_method(
-                u,
-                "addEventListener",
-                &[JsValue::from_str("abort"), abort.clone()],
-            );
-        }
-        Some(AttemptSignal {
-            ctl,
-            abort,
-            timer,
-            user: user.cloned(),
-        })
-    }
-
-    fn signal(&self) -> AbortSignal {
-        self.ctl.signal()
-    }
-
-    fn fired(&self) -> bool {
-        self.ctl.signal().aborted()
-    }
-}
-
-impl Drop for AttemptSignal {
-    fn drop(&mut self) {
-        clear_timeout(&self.timer);
-        if let Some(u) = &self.user {
-            let _ = call_method(
-                u,
-                "removeEventListener",
-                &[JsValue::from_str("abort"), self.abort.clone()],
-            );
-        }
-    }
-}
-
-thread_local! {
-    /// Whether fetch is called from a microtask of its own (see [`start_fetch`]): everywhere but
-    /// Node, where the extra step costs about 15 µs a call and saves nothing.
-    static DEFER_FETCH: bool = get(&get(&get(&global(), "process"), "versions"), "node").is_undefined();
-}
-
-/// `fetch(url, init)` with the global `fetch`, looked up per call so polyfills and mocks apply.
-///
-/// One `Request`, made by fetch itself (gloo-net's `send` takes a `Request` it has built, which
-/// fetch then copies: in Node that second `Request`, and its second signal, cost as much as the
-/// rest of the binding). In browsers fetch is called from a microtask of its own, not from under
-/// this wasm call: in Chromium a fetch made with wasm frames on the stack is about 40 µs dearer
-/// (as is anything that captures the stack), and `listGroups` went from 1.144 to 1.116 times
-/// plain fetch.
-fn start_fetch(u: &str, init: &RequestInit) -> Result<Promise, JsValue> {
-    if !DEFER_FETCH.with(|d| *d) {
-        return fetch_with_init(u, init);
-    }
-    let f = get(&global(), "fetch");
-    if !f.is_function() {
-        return Err(js_sys::TypeError::new("fetch is not a function").into());
-    }
-    let call = f
-        .unchecked_ref::<FetchFn>()
-        .bind_call(&JsValue::UNDEFINED, u, init);
-    Ok(Promise::resolve(&JsValue::UNDEFINED)
-        .unchecked_ref::<Thenable>()
-        .then_call(&call))
-}
-
 /// A 2xx body as JSON (an empty body is `{}`).
 fn parse_ok(op: &str, text: &str) -> Result<Value, Error> {
     let t = text.trim();
@@ -309,10 +138,11 @@ fn parse_ok(op: &str, text: &str) -> Result<Value, Error> {
 }
 
 impl Inner {
-    /// Every value that must never appear in an error message.
+    /// Every value that must never appear in an error message or a hook's payload: the secret,
+    /// the tokens held now and those held before.
     pub fn secrets(&self) -> Vec<String> {
         let t = self.tokens.borrow();
-        [
+        let mut out: Vec<String> = [
             self.secret.clone(),
             t.refresh_token.clone(),
             t.access_token.clone(),
@@ -320,7 +150,23 @@ impl Inner {
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())
-        .collect()
+        .collect();
+        out.extend(self.retired.borrow().iter().cloned());
+        out
+    }
+
+    /// Replaces the held tokens, remembering the ones let go (see [`Inner::retired`]).
+    pub fn set_tokens(&self, t: Tokens) {
+        let old = self.tokens.replace(t);
+        let mut retired = self.retired.borrow_mut();
+        for gone in [old.access_token, old.refresh_token].into_iter().flatten() {
+            if !gone.is_empty() && !retired.contains(&gone) {
+                if retired.len() >= MAX_RETIRED {
+                    retired.remove(0);
+                }
+                retired.push(gone);
+            }
+        }
     }
 
     /// `e` as the KaizalaError of the JS method `op`, redacted.
@@ -349,7 +195,7 @@ impl Inner {
     /// Replaces the held tokens (sign-in), stops any refresh in flight from applying, persists.
     pub fn replace_tokens(&self, t: Tokens) {
         self.generation.set(self.generation.get().wrapping_add(1));
-        *self.tokens.borrow_mut() = t;
+        self.set_tokens(t);
         self.persist();
         self.changed();
     }
@@ -357,7 +203,9 @@ impl Inner {
     /// Sign-out: forgets this connection's tokens here and in storage.
     pub fn logout(&self) {
         self.generation.set(self.generation.get().wrapping_add(1));
-        clear(&mut self.tokens.borrow_mut(), now());
+        let mut t = self.tokens.borrow().clone();
+        clear(&mut t, now());
+        self.set_tokens(t);
         self.store.remove(&self.key);
         self.store.remove(&self.oauth_key());
         self.changed();
@@ -378,7 +226,9 @@ impl Inner {
         t
     }
 
-    /// A `storage` event from another tab: adopt its tokens for our key (or its sign-out).
+    /// A `storage` event from another tab: adopt its tokens for our key when they are newer
+    /// (`updatedAt`) than the ones held, or its sign-out. An older entry (another tab writing
+    /// what it read before, or an entry without `updatedAt`) is ignored.
     pub fn on_storage_event(&self, ev: &JsValue) {
         let key = get(ev, "key");
         let ours = match key.as_string() {
@@ -397,11 +247,13 @@ impl Inner {
         match get(ev, "newValue").as_string() {
             None => {
                 self.generation.set(self.generation.get().wrapping_add(1));
-                clear(&mut self.tokens.borrow_mut(), now());
+                let mut t = self.tokens.borrow().clone();
+                clear(&mut t, now());
+                self.set_tokens(t);
             }
             Some(s) => match from_storage(&s, &self.app_id, &self.connection) {
-                Some(t) => *self.tokens.borrow_mut() = t,
-                None => return,
+                Some(t) if t.updated_at > self.tokens.borrow().updated_at => self.set_tokens(t),
+                _ => return,
             },
         }
         self.changed();
@@ -447,22 +299,50 @@ impl Inner {
 
     /// A valid access token and its endpoint, refreshing (single flight) when needed.
     pub async fn access(self: &Rc<Self>, op: &str) -> Result<(String, String), Error> {
-        for _ in 0..3 {
+        self.access_within(op, 3).await
+    }
+
+    /// [`Inner::access`] with at most `rounds` refreshes. Past them a token that is still valid
+    /// but close to expiry is used as it is; an expired one is an error.
+    async fn access_within(
+        self: &Rc<Self>,
+        op: &str,
+        rounds: u32,
+    ) -> Result<(String, String), Error> {
+        let mut left = rounds;
+        loop {
             let need = {
                 let t = self.tokens.borrow();
-                self.need(&t)
+                match self.need(&t) {
+                    Need::Refresh if left == 0 => match (&t.access_token, &t.endpoint_url) {
+                        (Some(a), Some(e))
+                            if t.access_token_expiry.is_none_or(|x| x > now()) =>
+                        {
+                            Need::Use {
+                                access: a.clone(),
+                                endpoint: e.clone(),
+                            }
+                        }
+                        _ => {
+                            return Err(Error::new(
+                                ErrorCode::InvalidResponse,
+                                op,
+                                "a fresh access token was obtained but is already expired (check the clock or the token provider)",
+                            ))
+                        }
+                    },
+                    n => n,
+                }
             };
             match need {
                 Need::Use { access, endpoint } => return Ok((access, endpoint)),
                 Need::NotSignedIn => return Err(self.not_signed_in(op)),
-                Need::Refresh => self.refresh(None, op).await?,
+                Need::Refresh => {
+                    left -= 1;
+                    self.refresh(None, op).await?;
+                }
             }
         }
-        Err(Error::new(
-            ErrorCode::InvalidResponse,
-            op,
-            "a fresh access token was obtained but is already expired (check the clock or the token provider)",
-        ))
     }
 
     /// Makes sure a newer access token than `rejected` is held (any token when `None`): joins the
@@ -506,11 +386,13 @@ impl Inner {
         // Another tab (or instance on the same storage) may have refreshed already.
         if let Some(stored) = self.load() {
             let held = self.tokens.borrow().access_token.clone();
+            let newer = stored.updated_at > self.tokens.borrow().updated_at;
             if stored.access_token.is_some()
                 && stored.access_token != held
+                && newer
                 && matches!(self.need(&stored), Need::Use { .. })
             {
-                *self.tokens.borrow_mut() = stored;
+                self.set_tokens(stored);
                 self.changed();
                 return Ok(());
             }
@@ -545,7 +427,7 @@ impl Inner {
         if self.generation.get() != gen {
             return Ok(());
         }
-        *self.tokens.borrow_mut() = t;
+        self.set_tokens(t);
         self.persist();
         self.changed();
         Ok(())
@@ -568,8 +450,13 @@ impl Inner {
         if f.is_none() {
             return;
         }
+        // A URL carries no token the client put there, but an endpoint handed out or a caller's
+        // query could: redacted like a message.
+        let secrets = self.secrets();
+        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let mut v = json!({
-            "method": spec.method.as_str(), "url": u, "retry": retry, "operation": spec.operation,
+            "method": spec.method.as_str(), "url": redact(u, &refs), "retry": retry,
+            "operation": spec.operation,
         });
         if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
             m.extend(x);
@@ -577,7 +464,12 @@ impl Inner {
         notify(f, &to_js(&v));
     }
 
-    /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON.
+    /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON, of the
+    /// shape the operation answers (see [`check_shape`]).
+    ///
+    /// Bounded whatever the servers do: at most 1 + `maxRetries` + 3 relocations + 1 (the
+    /// retry after a refresh) requests for the call, one refresh after a 401 (plus a mint when
+    /// no token is held), and, in browsers, one request for a fresh endpoint per relocation.
     pub async fn send(
         self: &Rc<Self>,
         spec: RequestSpec,
@@ -585,29 +477,60 @@ impl Inner {
         signal: Option<AbortSignal>,
     ) -> Result<Value, Error> {
         let op = spec.operation;
+        check_path(op, "path", &spec.path)?;
         let mut attempt = Attempt::new(&spec);
         attempt.max_retries = self.max_retries;
+        attempt.auth_url = Some(self.auth_url.clone());
+        let call_secrets = spec_secrets(&spec);
         let mut retry = 0u32;
+        // Refreshes the token lookup itself may make in this call (one; the 401 refresh and the
+        // fresh endpoints of hidden redirects are the policy's).
+        let mut lookups = 1u32;
         loop {
             if is_aborted(signal.as_ref()) {
                 return Err(aborted(op));
             }
             let (base, token) = match spec.base {
                 Base::Endpoint => {
-                    let (a, e) = self.access(op).await?;
-                    attempt.endpoint_url = Some(e.clone());
+                    let (a, held) = self.access_within(op, lookups).await?;
+                    lookups = 0;
+                    let e = attempt.relocated_to.clone().unwrap_or_else(|| held.clone());
+                    attempt.held_endpoint = Some(held);
                     (e, Some(a))
                 }
                 Base::Auth => (self.auth_url.clone(), None),
                 Base::OAuth => (self.oauth_url.clone(), None),
             };
             let u = url(&base, &spec);
+            attempt.endpoint_url = Some(if spec.base == Base::Endpoint {
+                base
+            } else {
+                u.clone()
+            });
             take_turn(&self.limiter, signal.as_ref(), op).await?;
             self.report(&self.on_request, &spec, &u, retry, json!({}));
             let t0 = js_sys::Date::now();
-            let (facts, ok_body) = self
-                .attempt(&spec, &u, token.as_deref(), form.as_ref(), signal.as_ref())
-                .await?;
+            let (mut facts, ok_body) = fetch::attempt(fetch::Attempt {
+                spec: &spec,
+                url: &u,
+                token: token.as_deref(),
+                form: form.as_ref(),
+                signal: signal.as_ref(),
+                timeout_ms: self.timeout_ms,
+                max_response_bytes: self.max_response_bytes,
+            })
+            .await?;
+            // An error answer's text is redacted before anything reads (and clips) it: every
+            // secret this client holds or held, and those the request itself carried.
+            if let Facts::Response {
+                body: Some(text), ..
+            } = &mut facts
+            {
+                let mut secrets = self.secrets();
+                secrets.extend(call_secrets.iter().cloned());
+                let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                *text = redact(text, &refs);
+            }
             let status = match &facts {
                 Facts::Response { status, .. } => *status,
                 _ => 0,
@@ -625,125 +548,66 @@ impl Inner {
             attempt.record(&d);
             retry = retry.saturating_add(1);
             match d {
-                Decision::Accept => return parse_ok(op, ok_body.as_deref().unwrap_or("")),
+                Decision::Accept => return accepted(op, ok_body.as_deref()),
                 Decision::AcceptFrom(ep) => {
+                    let v = accepted(op, ok_body.as_deref())?;
                     self.relocate(&ep, op)?;
-                    return parse_ok(op, ok_body.as_deref().unwrap_or(""));
+                    return Ok(v);
                 }
                 Decision::RefreshThenRetry => self.refresh(token.as_deref(), op).await?,
-                Decision::Relocate(ep) => self.relocate(&ep, op)?,
+                Decision::Remint => {
+                    self.refresh(token.as_deref(), op).await?;
+                    let fresh = self.tokens.borrow().endpoint_url.clone();
+                    if let Some(e) = after_remint(&attempt, fresh.as_deref()) {
+                        return Err(e);
+                    }
+                }
+                Decision::Relocate(_) => {}
                 Decision::Wait { ms, .. } => sleep(ms, signal.as_ref(), op).await?,
                 Decision::Fail(e) => return Err(e),
             }
         }
     }
+}
 
-    /// One fetch: the facts for the policy, and the body text of a 2xx.
-    async fn attempt(
-        &self,
-        spec: &RequestSpec,
-        u: &str,
-        token: Option<&str>,
-        form: Option<&FormData>,
-        user: Option<&AbortSignal>,
-    ) -> Result<(Facts, Option<String>), Error> {
-        let op = spec.operation;
-        let guard = AttemptSignal::new(self.timeout_ms, user);
-        let combined = guard.as_ref().map(AttemptSignal::signal);
-        // Which signal ended the attempt, if any.
-        let classify = || {
-            if is_aborted(user) {
-                Facts::Aborted
-            } else if guard.as_ref().is_some_and(AttemptSignal::fired) {
-                Facts::Timeout
-            } else {
-                Facts::NetworkError
+/// How many tokens let go are remembered for redaction.
+const MAX_RETIRED: usize = 16;
+
+/// The secrets a request itself carries (the connector secret and refresh token in headers, the
+/// PIN, the OAuth code and client secret in the body): a server echoing one in its error text
+/// must not put it in a message.
+fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
+    let mut out: Vec<String> = spec
+        .headers
+        .iter()
+        .filter(|(k, _)| k != "applicationId")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match &spec.body {
+        Body::Form(fields) => out.extend(
+            fields
+                .iter()
+                .filter(|(k, _)| k != "client_id")
+                .map(|(_, v)| v.clone()),
+        ),
+        Body::Json(v) => {
+            if let Some(pin) = v.get("pin") {
+                out.push(match pin {
+                    Value::String(p) => p.clone(),
+                    other => other.to_string(),
+                });
             }
-        };
-        // fetch(url, init) makes the only `Request`; gloo-net reads the `Response`.
-        let fail = |e: JsValue| {
-            let what = format!(
-                "{}: {}",
-                get(&e, "name").as_string().unwrap_or_default(),
-                get(&e, "message").as_string().unwrap_or_default()
-            );
-            Error::new(
-                ErrorCode::InvalidInput,
-                op,
-                format!("the request could not be built: {what}"),
-            )
-        };
-        let init = RequestInit::new();
-        init.set_method(spec.method.as_str());
-        init.set_redirect(RequestRedirect::Follow);
-        init.set_signal(combined.as_ref());
-        let headers = Headers::new().map_err(fail)?;
-        for (k, v) in &spec.headers {
-            headers.set(k, v).map_err(fail)?;
         }
-        if let Some(t) = token {
-            headers.set("accessToken", t).map_err(fail)?;
-        }
-        match (&spec.body, form) {
-            (Body::Json(v), _) => {
-                headers
-                    .set("Content-Type", "application/json")
-                    .map_err(fail)?;
-                init.set_body(&JsValue::from_str(&v.to_string()));
-            }
-            (Body::Form(fields), _) => {
-                headers
-                    .set("Content-Type", "application/x-www-form-urlencoded")
-                    .map_err(fail)?;
-                init.set_body(&JsValue::from_str(&form_encode(fields)));
-            }
-            (Body::Multipart { .. }, Some(f)) => init.set_body(f),
-            (Body::Multipart { .. }, None) => {
-                return Err(Error::invalid(op, "data", "is required"));
-            }
-            (Body::None, _) => {}
-        }
-        init.set_headers(&headers);
-        let sent = JsFuture::from(start_fetch(u, &init).map_err(fail)?).await;
-        let resp = match sent.map(JsCast::dyn_into::<web_sys::Response>) {
-            Ok(Ok(r)) => gloo_net::http::Response::from(r),
-            Ok(Err(_)) => {
-                return Err(Error::new(
-                    ErrorCode::InvalidResponse,
-                    op,
-                    "fetch answered with something that is not a Response",
-                ))
-            }
-            Err(_) => return Ok((classify(), None)),
-        };
-        if is_aborted(user) {
-            return Ok((Facts::Aborted, None));
-        }
-        let status = resp.status();
-        let headers = resp.headers();
-        let redirected_to = if resp.redirected() {
-            Some(resp.url())
-        } else if matches!(status, 307 | 308) {
-            headers.get("location")
-        } else {
-            None
-        };
-        // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
-        let ok = (200..300).contains(&status);
-        let retry_after = if ok { None } else { headers.get("retry-after") };
-        let text = match resp.text().await {
-            Ok(t) => t,
-            Err(_) => return Ok((classify(), None)),
-        };
-        if is_aborted(user) {
-            return Ok((Facts::Aborted, None));
-        }
-        let facts = Facts::Response {
-            status,
-            retry_after,
-            redirected_to,
-            body: (!ok).then(|| text.clone()),
-        };
-        Ok((facts, ok.then_some(text)))
+        _ => {}
     }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// A 2xx body as the JSON value the operation answers: an empty body is `{}`, anything not
+/// JSON or not of the operation's shape is `invalid_response`.
+fn accepted(op: &str, text: Option<&str>) -> Result<Value, Error> {
+    let v = parse_ok(op, text.unwrap_or(""))?;
+    check_shape(op, &v)?;
+    Ok(v)
 }

@@ -180,6 +180,8 @@ async fn pin_for(mobile: &str) -> i64 {
         .unwrap_or_else(|| panic!("no PIN was sent to {mobile}: {sms}"))
 }
 
+mod hostile;
+
 // ---- clients -----------------------------------------------------------------------------------
 
 /// Options for the demo connector on the emulator, plus `extra`.
@@ -673,12 +675,32 @@ async fn default_storage_and_other_tabs() {
         other.is_object(),
         "tokens are in localStorage by default: {raw}"
     );
+    let held = val(&c.token_info())["endpointUrl"].clone();
+    let updated = other["updatedAt"].as_i64().unwrap_or(0);
+    assert!(updated > 0, "tokens are stored with updatedAt: {raw}");
+    let dispatch = |entry: &Value| {
+        let _ = jsfn(
+            "k, v",
+            "window.dispatchEvent(new StorageEvent('storage', {key: k, newValue: v}))",
+        )
+        .call2(&JsValue::NULL, &s(&key), &s(&entry.to_string()));
+    };
+    // Older than what is held (or of the same age, or without updatedAt): ignored.
+    other["endpointUrl"] = json!("http://stale-tab.example/inc-008/");
+    for stale in [json!(updated - 1), json!(updated), Value::Null] {
+        other["updatedAt"] = stale.clone();
+        if stale.is_null() {
+            if let Some(m) = other.as_object_mut() {
+                m.remove("updatedAt");
+            }
+        }
+        dispatch(&other);
+        assert_eq!(val(&c.token_info())["endpointUrl"], held, "{stale}");
+    }
+    // Newer: adopted.
     other["endpointUrl"] = json!("http://other-tab.example/inc-009/");
-    let _ = jsfn(
-        "k, v",
-        "window.dispatchEvent(new StorageEvent('storage', {key: k, newValue: v}))",
-    )
-    .call2(&JsValue::NULL, &s(&key), &s(&other.to_string()));
+    other["updatedAt"] = json!(updated + 1);
+    dispatch(&other);
     assert_eq!(
         val(&c.token_info())["endpointUrl"],
         json!("http://other-tab.example/inc-009/")

@@ -69,7 +69,7 @@ export async function main(): Promise<number> {
   let n = 0;
   for await (const s of client.subscribers(first.groupId)) { const x: Subscriber = s; n += x.mobileNumber.length; }
   for await (const a of client.actions(first.groupId, { actionType: 'Job' })) n += a.sentAt.length;
-  for await (const r of client.groupReactions(first.groupId)) n += r.reactionsCountMap.like;
+  for await (const r of client.groupReactions(first.groupId, { maxPages: 50 })) n += r.reactionsCountMap.like;
   for await (const r of client.reactions(first.groupId, sent.referenceId, { reactionType: 'Comment' })) n += r.reactionId.length;
 
   try {
@@ -84,7 +84,7 @@ export async function main(): Promise<number> {
   }
   const codes: KaizalaErrorCode[] = errorCodes();
   const limited = new KaizalaClient({ applicationId: 'app', rateLimit: { calls: 10, windowMs: 1000 } });
-  new KaizalaClient({ applicationId: 'app', rateLimit: false });
+  new KaizalaClient({ applicationId: 'app', rateLimit: false, maxResponseBytes: 1048576 });
   const record: UploadRecord = await limited.importMembers('g', new Blob(['mobileNumber\\n+911000000001']), {
     batchSize: 50, onProgress: (p) => console.log(p.done, p.total, p.failed),
   });
@@ -115,6 +115,8 @@ const BAD = [
   `void client.uploadMedia('text', { fileName: 'a.png' });`,
   `void client.request('PATCH', 'groups');`,
   `new KaizalaClient({ applicationId: 'a', rateLimit: 100 });`,
+  `new KaizalaClient({ applicationId: 'a', maxResponseBytes: '16MB' });`,
+  `void client.subscribers('g', { maxPages: 'all' });`,
   `void client.importMembers('g', 42);`,
   `void (async () => { const r = await client.importMembers('g', 'csv'); const s: 'Done' = r.status; })();`,
   `void ((e: import('kaizala').WebhookEvent) => e.eventType === 'TextMessageCreated' && e.data.member);`,
