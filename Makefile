@@ -5,7 +5,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: test demo pkg bench setup emulator load clean
 
-## Run every check: formatting, lints, Rust tests, wasm tests in Chromium and Node, package and page tests.
+## Run every check: formatting, lints, Rust tests, wasm tests in Chromium and Node, package, size and page tests.
 test:
 	scripts/test.sh
 
@@ -17,7 +17,7 @@ demo:
 pkg:
 	scripts/build-pkg.sh
 
-## Print the package size, per-call overhead, load time and memory (numbers kept in README.md).
+## Measure kaizala beside plain fetch, ofetch, @octokit/request and ky: per call, size, start-up, memory; fails when a target is missed (table in README.md, history in docs/performance.md).
 bench:
 	scripts/bench.sh
 

@@ -61,6 +61,9 @@ count wasm-node
 run pkg scripts/build-pkg.sh
 run package-tests scripts/with-emulator.sh -- node --test tests/package/
 count package-tests
+# What a browser loads for the minimal app, and the whole package, within tests/size/budget.json.
+run size-tests scripts/with-emulator.sh -- node --test tests/size/
+count size-tests
 run page-tests scripts/with-emulator.sh --static www -- node --test tests/page/
 count page-tests
 

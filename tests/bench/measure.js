@@ -16,7 +16,7 @@ export function optionsFrom(seed) {
     refreshToken: seed.userRefreshToken,
     authUrl: seed.authUrl,
     storage: 'memory',
-    // 1,000 calls in a row: the client's queue (100 a minute by default) would measure itself.
+    // Thousands of calls in a row: the client's queue (the platform's calls a minute) would measure itself.
     rateLimit: false,
   };
 }
@@ -35,13 +35,19 @@ export async function memory(KaizalaClient, seed, memoryBytes) {
   return { after100, after10000 };
 }
 
+/** The clients, in the order the bench's tables list them; `fetch` is what every ratio is over. */
+export const CLIENTS = ['fetch', 'fetch + time-out', 'ofetch', '@octokit/request', 'ky', 'floor', 'kaizala'];
+
 /**
- * Per-call overhead: `n` sequential listGroups through the client against the same GET through
- * plain fetch with the same headers (and `response.json()`), interleaved so all see
- * the same conditions; with `Floor` (the class of tests/bench/floor), the same GET through it too.
- * Returns medians and means in milliseconds and their ratios.
+ * Per-call cost of each client making the same call — `GET {endpoint}/v1/groups` with the
+ * `accessToken` header, the JSON body parsed — against the same emulator, interleaved one call per
+ * client per round so that all see the same conditions. `peers` holds `{ofetch, ky, request}` (the
+ * packages as their users import them), `Floor` the class of tests/bench/floor. After `warm` rounds
+ * that are not counted, `rounds` rounds are timed; the order within a round rotates each round and
+ * reverses every other cycle, so no client always comes first or always follows the same one.
+ * Answers, for each client, its median and mean in milliseconds and its median over plain fetch's.
  */
-export async function overhead(KaizalaClient, seed, n = 1000, warm = 100, Floor = undefined) {
+export async function perCall(KaizalaClient, seed, peers, Floor, { rounds = 2000, warm = 100 } = {}) {
   // The URL the client calls, learnt once from a probe client's onRequest.
   let url;
   const probe = new KaizalaClient({ ...optionsFrom(seed), onRequest: (e) => { url = e.url; } });
@@ -51,64 +57,104 @@ export async function overhead(KaizalaClient, seed, n = 1000, warm = 100, Floor 
 
   const client = new KaizalaClient(optionsFrom(seed));
   const headers = { accessToken: await client.accessToken() };
-  const viaClient = async () => client.listGroups();
-  const viaFetch = async () => {
-    const res = await fetch(url, { headers });
-    if (!res.ok) throw new Error(`fetch: HTTP ${res.status}`);
-    return res.json();
-  };
-  // The same GET as a client that can cancel it must send it: under its own AbortController,
-  // aborted by a timer that is cleared when the answer is read (what KaizalaClient does per attempt).
-  const viaFetchTimeout = async () => {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), 30000);
-    try {
-      const res = await fetch(url, { headers, signal: ctl.signal });
+  const floor = new Floor(headers.accessToken);
+  const octokit = peers.request.defaults({ headers });
+  const route = `GET ${url}`;
+  const calls = {
+    fetch: async () => {
+      const res = await fetch(url, { headers });
       if (!res.ok) throw new Error(`fetch: HTTP ${res.status}`);
-      return await res.json();
-    } finally {
-      clearTimeout(timer);
-    }
+      return res.json();
+    },
+    // What any client that can cancel a call pays: its own AbortController, aborted by a timer
+    // that is cleared once the answer is read (as KaizalaClient does per attempt).
+    'fetch + time-out': async () => {
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), 30000);
+      try {
+        const res = await fetch(url, { headers, signal: ctl.signal });
+        if (!res.ok) throw new Error(`fetch: HTTP ${res.status}`);
+        return await res.json();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    ofetch: async () => peers.ofetch(url, { headers }),
+    '@octokit/request': async () => (await octokit(route)).data,
+    ky: async () => peers.ky.get(url, { headers }).json(),
+    // A Rust async method over wasm-bindgen that only fetches and parses: what the bridge alone costs.
+    floor: async () => floor.get(url),
+    kaizala: async () => client.listGroups(),
   };
-  // The floor (tests/bench/floor): a Rust async method over wasm-bindgen that only fetches and
-  // parses — no token logic, no time-out, no checks. KaizalaClient cannot come in under it.
-  const floor = Floor ? new Floor(headers.accessToken) : undefined;
-  const viaFloor = floor ? async () => floor.get(url) : async () => viaFetch();
-  const same = JSON.stringify((await viaClient()).groups.map((g) => g.groupId))
-    === JSON.stringify((await viaFetch()).groups.map((g) => g.groupId));
-  if (!same) throw new Error('the client and plain fetch did not get the same groups');
+  if (Object.keys(calls).join() !== CLIENTS.join()) throw new Error('perCall and CLIENTS disagree');
 
-  if (floor && JSON.stringify((await viaFloor()).groups.map((g) => g.groupId))
-    !== JSON.stringify((await viaFetch()).groups.map((g) => g.groupId))) {
-    throw new Error('the floor and plain fetch did not get the same groups');
+  const ids = async (f) => JSON.stringify((await f()).groups.map((g) => g.groupId));
+  const want = await ids(calls.fetch);
+  for (const name of CLIENTS) {
+    const got = await ids(calls[name]);
+    if (got !== want) throw new Error(`${name} did not get the groups plain fetch got: ${got} vs ${want}`);
   }
 
-  for (let i = 0; i < warm; i++) { await viaClient(); await viaFetch(); await viaFetchTimeout(); await viaFloor(); }
-  const a = [];
-  const b = [];
-  const c = [];
-  const d = [];
-  const time = async (f, into) => { const t = performance.now(); await f(); into.push(performance.now() - t); };
-  for (let i = 0; i < n; i++) {
-    if (i % 2) {
-      await time(viaClient, a); await time(viaFloor, d); await time(viaFetch, b); await time(viaFetchTimeout, c);
-    } else {
-      await time(viaFetchTimeout, c); await time(viaFetch, b); await time(viaFloor, d); await time(viaClient, a);
+  const k = CLIENTS.length;
+  const samples = Object.fromEntries(CLIENTS.map((n) => [n, []]));
+  for (let r = 0; r < warm + rounds; r++) {
+    const order = CLIENTS.map((_, j) => CLIENTS[(r + j) % k]);
+    if (Math.floor(r / k) % 2) order.reverse();
+    for (const name of order) {
+      const t = performance.now();
+      await calls[name]();
+      const dt = performance.now() - t;
+      if (r >= warm) samples[name].push(dt);
     }
   }
   client.free();
-  if (floor) floor.free();
+  floor.free();
+  const base = median(samples.fetch);
   return {
     url,
-    floorMedian: floor ? median(d) : undefined,
-    floorRatio: floor ? median(d) / median(b) : undefined,
-    clientMedian: median(a),
-    fetchMedian: median(b),
-    ratio: median(a) / median(b),
-    timeoutMedian: median(c),
-    timeoutRatio: median(c) / median(b),
-    clientMean: sum(a) / n,
-    fetchMean: sum(b) / n,
-    meanRatio: sum(a) / sum(b),
+    rounds,
+    clients: Object.fromEntries(CLIENTS.map((n) => [n, {
+      median: median(samples[n]),
+      mean: sum(samples[n]) / samples[n].length,
+      ratio: median(samples[n]) / base,
+    }])),
   };
+}
+
+/**
+ * Stand-ins for a module's imports, enough to instantiate it without running it: a module whose
+ * start section called one would fail loudly rather than be timed doing something else.
+ */
+function stubImports(module) {
+  const imports = {};
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (kind !== 'function') throw new Error(`the wasm imports a ${kind} (${from}.${name}): time it through its loader`);
+    (imports[from] ||= {})[name] = () => { throw new Error(`${from}.${name} called during instantiation`); };
+  }
+  return imports;
+}
+
+/**
+ * One cold start of each wasm at `urls`: the bytes fetched first (timed apart as the download),
+ * then `WebAssembly.compile` + `WebAssembly.instantiate` from the ArrayBuffer. Milliseconds, summed
+ * over the modules.
+ */
+export async function compileAndInstantiate(urls) {
+  let download = 0;
+  let compile = 0;
+  let instantiate = 0;
+  for (const url of urls) {
+    let t = performance.now();
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    const bytes = await res.arrayBuffer();
+    download += performance.now() - t;
+    t = performance.now();
+    const module = await WebAssembly.compile(bytes);
+    compile += performance.now() - t;
+    t = performance.now();
+    await WebAssembly.instantiate(module, stubImports(module));
+    instantiate += performance.now() - t;
+  }
+  return { download, compile, instantiate, total: compile + instantiate };
 }

@@ -1,0 +1,48 @@
+// `make test`'s size check: kaizala's minimal browser app (signs in by PIN, lists groups, sends a
+// message), bundled from the built package and run in headless Chromium against the emulator, and
+// the whole package as npm ships it, each within its budget in budget.json. Timings stay in `make bench`.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BUDGET, ROOT, measureApps, packageFiles } from './apps.mjs';
+
+const PKG = path.join(ROOT, 'pkg');
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+function emulatorUrl() {
+  const url = process.env.KAIZALA_EMULATOR_URL;
+  if (!url) throw new Error('KAIZALA_EMULATOR_URL is not set: run through scripts/with-emulator.sh');
+  return url.replace(/\/$/, '');
+}
+
+test('budget.json holds a budget and a target in bytes for each measured size', () => {
+  for (const key of ['browserApp', 'package']) {
+    assert.ok(Number.isInteger(BUDGET[key].budget) && BUDGET[key].budget > 0, `${key}.budget`);
+    assert.ok(Number.isInteger(BUDGET[key].target) && BUDGET[key].target > 0, `${key}.target`);
+  }
+});
+
+test('what a browser loads for the minimal kaizala app stays within its budget', async () => {
+  const { kaizala } = await measureApps(['kaizala'], {
+    pkgDir: PKG, outRoot: path.join(ROOT, 'target/size-test'), emulatorUrl: emulatorUrl(),
+  });
+  // The app did what it is for, so what it loaded is what such a page needs.
+  assert.ok(kaizala.result.groups > 0, JSON.stringify(kaizala.result));
+  assert.match(kaizala.result.referenceId, /\S/);
+  const names = kaizala.files.map((f) => f.file);
+  assert.ok(names.includes('app.js'), `the bundle itself was not fetched: ${names}`);
+  assert.ok(names.some((f) => f.endsWith('.wasm')), `no wasm was fetched: ${names}`);
+  const detail = kaizala.files.map((f) => `${f.file} ${kb(f.gzip)}`).join(' + ');
+  console.log(`what a browser loads: ${kb(kaizala.gzip)} gzip (${detail}); budget ${kb(BUDGET.browserApp.budget)}`);
+  assert.ok(kaizala.gzip <= BUDGET.browserApp.budget,
+    `what a browser loads grew to ${kaizala.gzip} bytes gzip (${detail}), over the budget of ${BUDGET.browserApp.budget} in tests/size/budget.json`);
+});
+
+test('the whole package, every file npm ships, stays within its budget', () => {
+  const pkg = packageFiles(PKG);
+  const names = pkg.files.map((f) => f.file);
+  assert.ok(names.includes('package.json') && names.some((f) => f.endsWith('.wasm')), `${names}`);
+  console.log(`the package: ${kb(pkg.gzip)} gzip in ${names.length} files; budget ${kb(BUDGET.package.budget)}`);
+  assert.ok(pkg.gzip <= BUDGET.package.budget,
+    `the package grew to ${pkg.gzip} bytes gzip, over the budget of ${BUDGET.package.budget} in tests/size/budget.json`);
+});
