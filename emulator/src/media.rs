@@ -290,7 +290,7 @@ async fn upload(
     mp: Result<Multipart, MultipartRejection>,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
     let mut mp = mp.map_err(|e| {
@@ -383,7 +383,7 @@ async fn from_url(
     body: Value,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
     let raw = req_str(&body, &["mediaUrl"], "mediaUrl")?;

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::events::{emit, Target};
+use crate::events::{emit_as, Target};
+use crate::resources::resolve;
 use crate::state::Action;
 use crate::world::World;
 
@@ -92,17 +93,32 @@ pub(super) fn with_questions(questions: &[Value], answers: Option<&Vec<Value>>) 
         .collect()
 }
 
+/// A file of an event's `media` list (our uploads and live-service resources alike).
 pub(super) fn media_entry(w: &World, origin: &str, res: &str) -> Option<Value> {
-    w.media.get(res).map(
-        |m| json!({"mediaUrl": crate::media::media_url(origin, m), "mediaFileName": m.file_name}),
-    )
+    resolve(w, res).map(|r| json!({"mediaUrl": r.url(origin), "mediaFileName": r.file_name()}))
+}
+
+/// The names an action's creation or response event goes by, most specific first: a poll's and a
+/// meeting's own (`PollCreated`, `LetsMeetResponse`…) before the generic one (choice W2).
+pub(super) fn event_names(a: &Action, created: bool) -> &'static [&'static str] {
+    match (a.action_type.as_str(), is_package(a), created) {
+        ("Poll", false, true) => &["PollCreated", "ActionCreated"],
+        ("Poll", false, false) => &["PollResponse", "ActionResponse"],
+        ("LetsMeet", false, true) => &["LetsMeetCreated", "ActionCreated"],
+        ("LetsMeet", false, false) => &["LetsMeetResponse", "ActionResponse"],
+        ("Survey", false, true) => &["SurveyCreated"],
+        ("Survey", false, false) => &["SurveyResponse"],
+        (_, _, true) => &["ActionCreated"],
+        (_, _, false) => &["ActionResponse"],
+    }
 }
 
 pub(super) fn is_anonymous(a: &Action) -> bool {
     body_bool(&a.body, "isAnonymous")
 }
 
-/// Queues the creation event of §5 for a new action (not yet in `w.actions`). Returns how many.
+/// Queues the creation event of a new action (not yet in `w.actions`; docs/platform.md#event-envelope).
+/// Returns how many.
 pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
     let target = Target {
         group_id: &a.group_id,
@@ -110,12 +126,12 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
         package_id: a.package_id.as_deref(),
     };
     let t = a.action_type.as_str();
-    let (event, data) = if MEDIA_TYPES.contains(&t) && !is_package(a) {
+    let (names, data): (&[&str], Value) = if MEDIA_TYPES.contains(&t) && !is_package(a) {
         let media: Vec<Value> = media_entry(w, origin, body_str(&a.body, "mediaResource"))
             .into_iter()
             .collect();
         (
-            "AttachmentCreated",
+            &["AttachmentCreated"],
             json!({"media": media, "actionType": t, "caption": body_str(&a.body, "caption")}),
         )
     } else if t == "Announcement" && !is_package(a) {
@@ -130,28 +146,23 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
             })
             .unwrap_or_default();
         (
-            "Announcement",
+            &["Announcement"],
             json!({"title": body_str(&a.body, "title"), "text": body_str(&a.body, "message"), "media": media}),
         )
     } else if t == "Job" && !is_package(a) {
-        let hours = body_f64(&a.body, "dueDate").unwrap_or(DEFAULT_JOB_HOURS);
         (
-            "JobCreated",
+            &["JobCreated"],
             json!({
                 "actionId": a.id,
                 "groupId": a.group_id,
                 "title": body_str(&a.body, "title"),
-                // The posted dueDate is in hours; the event carries the instant it falls due (epoch ms).
-                "dueDate": deadline_after(a.sent_at, hours),
+                // The posted dueDate is in hours; the event carries the instant it falls due, as the
+                // event sample writes it (ISO 8601; choice W3).
+                "dueDate": crate::clock::iso(job_due_at(a)),
                 "assignedTo": a.body.get("assignedTo").cloned().unwrap_or(json!([])),
             }),
         )
     } else {
-        let event = if t == "Survey" && !is_package(a) {
-            "SurveyCreated"
-        } else {
-            "ActionCreated"
-        };
         let mut data = json!({
             "actionId": a.id,
             "groupId": a.group_id,
@@ -161,13 +172,13 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
             "responderName": w.user_name(&a.sender_id),
             "isAnonymous": is_anonymous(a),
             "responseDetails": {"responseWithQuestions": with_questions(&questions_of(a), None)},
-            // Beyond §5, so a listener can tell a poll from a meeting or a package.
+            // Beyond the event schema, so a listener can tell a poll from a meeting or a package.
             "actionType": t,
         });
         if let Some(p) = &a.package_id {
             data["packageId"] = json!(p);
         }
-        (event, data)
+        (event_names(a, true), data)
     };
-    emit(w, target, event, data, &a.sender_id)
+    emit_as(w, target, names, data, &a.sender_id)
 }
