@@ -70,8 +70,12 @@ pub fn create_sub_group(group_id: &str, opts: &Value) -> Result<RequestSpec, Err
     id(o.op(), "groupId", group_id)?;
     let mut body = Map::new();
     put(&mut body, "groupName", o.req_str("groupName")?);
-    if let Some(u) = o.opt_url("groupImageUrl")? {
-        put(&mut body, "groupImageUrl", u);
+    // The connector page's sample sends `"groupImageUrl": ""`: no picture, as when absent.
+    let image = o.opt_str("groupImageUrl")?.filter(|u| !u.is_empty());
+    if image.is_some() {
+        if let Some(u) = o.opt_url("groupImageUrl")? {
+            put(&mut body, "groupImageUrl", u);
+        }
     }
     if let Some(m) = o.opt_phones("members")? {
         put(&mut body, "members", m);
@@ -258,6 +262,13 @@ mod tests {
             )),
             Some("groupImageUrl".into())
         );
+        // subGroups.md's sample: an empty picture URL is no picture.
+        let s = ok(create_sub_group(
+            "g1",
+            &json!({"groupName": "Test Group", "groupImageUrl": "", "members": ["+919652000000", "+919910000005"],
+                    "welcomeMessage": "Hello", "addUserToGroup": false}),
+        ));
+        assert_eq!(s.json_body().unwrap().get("groupImageUrl"), None);
         for arg in [json!(["s1", "s2"]), json!({"subGroups": ["s1", "s2"]})] {
             let s = ok(add_sub_groups("g1", &arg));
             assert_eq!((s.method, s.repeat_safe), (Method::Put, true));
