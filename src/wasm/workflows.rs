@@ -6,7 +6,8 @@ use super::store::Store;
 use super::KaizalaClient;
 use crate::error::{Error, ErrorCode};
 use crate::normalize::{next_cursor, normalize_response, page_items};
-use crate::uploads::{self, on_batch_error, BatchFailure, Upload};
+use crate::uploads::csv::{Record, RecordReader};
+use crate::uploads::{self, on_batch_error, BatchFailure, ExportPages, Pending, Survey, Upload};
 use crate::{connections, members, subscribers, webhooks};
 use js_sys::{Function, Promise};
 use serde_json::{json, Value};
@@ -16,25 +17,112 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
-/// The text of a CSV argument: a string, or a `Blob`/`File` (read with `text()`); and the file
-/// name it carries, if any.
-async fn csv_text(op: &str, v: &JsValue) -> Result<(String, Option<String>), Error> {
-    if let Some(s) = v.as_string() {
-        return Ok((s, None));
+/// A CSV argument, read piece by piece (never whole into the wasm): a string, or a `Blob`/`File`.
+enum CsvSource {
+    Text(js_sys::JsString),
+    Blob(web_sys::Blob),
+}
+
+/// UTF-16 units of a string, and bytes of a Blob, read at a time.
+const TEXT_PIECE: u32 = 64 * 1024;
+const BLOB_PIECE: f64 = 256.0 * 1024.0;
+
+impl CsvSource {
+    /// The source and the file name it carries, if any.
+    fn of(op: &str, v: &JsValue) -> Result<(CsvSource, Option<String>), Error> {
+        if let Some(s) = v.dyn_ref::<js_sys::JsString>() {
+            return Ok((CsvSource::Text(s.clone()), None));
+        }
+        if let Some(b) = v.dyn_ref::<web_sys::Blob>() {
+            return Ok((CsvSource::Blob(b.clone()), get(v, "name").as_string()));
+        }
+        Err(Error::invalid(op, "csv", "must be CSV text or a Blob/File"))
     }
-    if v.is_instance_of::<web_sys::Blob>() {
-        let p = call_method(v, "text", &[])
-            .ok()
-            .and_then(|p| p.dyn_into::<Promise>().ok())
-            .ok_or_else(|| Error::invalid(op, "csv", "could not be read"))?;
-        let text = JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .ok_or_else(|| Error::invalid(op, "csv", "could not be read as text"))?;
-        return Ok((text, get(v, "name").as_string()));
+
+    /// A fresh pass over the whole source.
+    fn pieces(&self) -> CsvPieces<'_> {
+        CsvPieces {
+            source: self,
+            pos: 0.0,
+            reader: RecordReader::new(),
+            ended: false,
+        }
     }
-    Err(Error::invalid(op, "csv", "must be CSV text or a Blob/File"))
+}
+
+/// One pass over a CSV source: the records of each piece in turn.
+struct CsvPieces<'a> {
+    source: &'a CsvSource,
+    pos: f64,
+    reader: RecordReader,
+    ended: bool,
+}
+
+impl CsvPieces<'_> {
+    /// The records the next piece completes (the last ones when the source is used up), or
+    /// `None` after that.
+    async fn next(&mut self, op: &str) -> Result<Option<Vec<Record>>, Error> {
+        if self.ended {
+            return Ok(None);
+        }
+        let unreadable = || Error::invalid(op, "csv", "could not be read");
+        let mut records = Vec::new();
+        let bytes = match self.source {
+            CsvSource::Text(s) => {
+                let len = f64::from(s.length());
+                if self.pos >= len {
+                    None
+                } else {
+                    let start = self.pos as u32;
+                    let mut end = start.saturating_add(TEXT_PIECE).min(s.length());
+                    // Never between the two halves of a surrogate pair.
+                    if end < s.length()
+                        && (f64::from(0xD800u16)..f64::from(0xDC00u16))
+                            .contains(&s.char_code_at(end - 1))
+                    {
+                        end -= 1;
+                    }
+                    self.pos = f64::from(end);
+                    Some(
+                        s.slice(start, end)
+                            .as_string()
+                            .ok_or_else(unreadable)?
+                            .into_bytes(),
+                    )
+                }
+            }
+            CsvSource::Blob(b) => {
+                if self.pos >= b.size() {
+                    None
+                } else {
+                    let end = (self.pos + BLOB_PIECE).min(b.size());
+                    let piece = b
+                        .slice_with_f64_and_f64(self.pos, end)
+                        .map_err(|_| unreadable())?;
+                    self.pos = end;
+                    let buf = JsFuture::from(piece.array_buffer())
+                        .await
+                        .map_err(|_| unreadable())?;
+                    Some(js_sys::Uint8Array::new(&buf).to_vec())
+                }
+            }
+        };
+        match bytes {
+            Some(b) => self.reader.push(&b, &mut records),
+            None => {
+                self.reader.finish(&mut records);
+                self.ended = true;
+            }
+        }
+        Ok(Some(records))
+    }
+}
+
+fn check_abort(signal: &Option<AbortSignal>, op: &str) -> Result<(), Error> {
+    if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(Error::new(ErrorCode::Aborted, op, "the call was aborted"));
+    }
+    Ok(())
 }
 
 /// `addMembers` for one batch; `Ok(())` when the platform took all of them.
@@ -60,53 +148,109 @@ fn progress(f: &Option<Function>, up: &Upload) {
     notify(f, &to_js(&up.progress()));
 }
 
+/// Why a batch failed, as the upload record keeps it: no secret of the client in it.
+fn reason_of(inner: &Inner, e: &Error) -> String {
+    let secrets = inner.secrets();
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    crate::error::redact(&e.message, &refs)
+}
+
+/// Sends one batch (row by row when the platform refuses something in it) and settles it.
+async fn send_batch(
+    inner: &Rc<Inner>,
+    group_id: &str,
+    up: &mut Upload,
+    batch: Vec<Pending>,
+    signal: &Option<AbortSignal>,
+    on_progress: &Option<Function>,
+) -> Result<(), Error> {
+    if let Some(reason) = up.stopped() {
+        up.settle(&batch, Err(&reason));
+        return Ok(());
+    }
+    match add_batch(inner, group_id, Upload::numbers(&batch), signal).await {
+        Ok(()) => up.settle(&batch, Ok(())),
+        Err(e) if e.code == ErrorCode::Aborted => return Err(e),
+        Err(e) => {
+            let reason = reason_of(inner, &e);
+            match on_batch_error(&e, batch.len()) {
+                BatchFailure::FailBatch => up.settle(&batch, Err(&reason)),
+                BatchFailure::FailAll => {
+                    up.settle(&batch, Err(&reason));
+                    up.stop(&reason);
+                }
+                BatchFailure::Isolate => {
+                    // One at a time, to find the rows the platform refuses.
+                    for one in batch.chunks(1) {
+                        if let Some(reason) = up.stopped() {
+                            up.settle(one, Err(&reason));
+                            continue;
+                        }
+                        match add_batch(inner, group_id, Upload::numbers(one), signal).await {
+                            Ok(()) => up.settle(one, Ok(())),
+                            Err(e) if e.code == ErrorCode::Aborted => return Err(e),
+                            Err(e) => {
+                                let reason = reason_of(inner, &e);
+                                up.settle(one, Err(&reason));
+                                if on_batch_error(&e, 1) == BatchFailure::FailAll {
+                                    up.stop(&reason);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A stopped upload reports once, when the rest of the file has been failed too.
+    if up.stopped().is_none() {
+        progress(on_progress, up);
+    }
+    Ok(())
+}
+
+/// An upload: the file is read twice, piece by piece — first to check and count it (nothing is
+/// sent for a bad file or one past `max_rows`), then to send it in batches.
+#[allow(clippy::too_many_arguments)]
 async fn import(
     inner: Rc<Inner>,
     group_id: String,
-    text: String,
+    source: CsvSource,
     file_name: String,
     batch_size: usize,
+    max_rows: usize,
     on_progress: Option<Function>,
     signal: Option<AbortSignal>,
 ) -> Result<Value, Error> {
     const OP: &str = "importMembers";
-    let mut up = Upload::parse(OP, &file_name, &text, now())?;
+    let mut survey = Survey::new(OP, max_rows);
+    let mut pieces = source.pieces();
+    while let Some(records) = pieces.next(OP).await? {
+        check_abort(&signal, OP)?;
+        survey.take(&records)?;
+    }
+    let mut up = Upload::new(survey, &file_name, batch_size, now())?;
     // Numbers already in the group are not sent again (and are not errors).
     let listing = inner
         .send(members::list_members(&group_id)?, None, signal.clone())
         .await?;
     up.mark_existing(&normalize_response("listMembers", listing));
     progress(&on_progress, &up);
-    'batches: for batch in up.batches(batch_size) {
-        match add_batch(&inner, &group_id, up.numbers(&batch), &signal).await {
-            Ok(()) => up.settle(&batch, Ok(())),
-            Err(e) if e.code == ErrorCode::Aborted => return Err(e),
-            Err(e) => match on_batch_error(&e, batch.len()) {
-                BatchFailure::FailBatch => up.settle(&batch, Err(&e.message)),
-                BatchFailure::FailAll => {
-                    up.settle(&batch, Err(&e.message));
-                    up.fail_rest(&e.message);
-                    progress(&on_progress, &up);
-                    break 'batches;
-                }
-                BatchFailure::Isolate => {
-                    // One at a time, to find the rows the platform refuses.
-                    for one in batch.chunks(1) {
-                        match add_batch(&inner, &group_id, up.numbers(one), &signal).await {
-                            Ok(()) => up.settle(one, Ok(())),
-                            Err(e) if e.code == ErrorCode::Aborted => return Err(e),
-                            Err(e) if on_batch_error(&e, 1) == BatchFailure::FailAll => {
-                                up.settle(one, Err(&e.message));
-                                up.fail_rest(&e.message);
-                                progress(&on_progress, &up);
-                                break 'batches;
-                            }
-                            Err(e) => up.settle(one, Err(&e.message)),
-                        }
-                    }
-                }
-            },
+    let mut pieces = source.pieces();
+    loop {
+        check_abort(&signal, OP)?;
+        let batches = match pieces.next(OP).await? {
+            Some(records) => up.take(&records),
+            None => break,
+        };
+        for batch in batches {
+            send_batch(&inner, &group_id, &mut up, batch, &signal, &on_progress).await?;
         }
+    }
+    if let Some(batch) = up.finish() {
+        send_batch(&inner, &group_id, &mut up, batch, &signal, &on_progress).await?;
+    }
+    if up.stopped().is_some() {
         progress(&on_progress, &up);
     }
     Ok(up.record(&group_id, now()))
@@ -121,6 +265,7 @@ async fn all_subscribers(
     const OP: &str = "listSubscribers";
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
+    let mut pages = ExportPages::default();
     loop {
         let mut opts = json!({ "count": subscribers::MAX_PAGE });
         if let Some(c) = &cursor {
@@ -129,7 +274,9 @@ async fn all_subscribers(
         let spec = subscribers::list_subscribers(group_id, &opts)?;
         let page = normalize_response(OP, inner.send(spec, None, signal.clone()).await?);
         items.extend(page_items(OP, &page));
-        match next_cursor(OP, &page, cursor.as_deref()) {
+        // No `previous` for `next_cursor`: a cursor handed back again is for `pages` to refuse,
+        // not an end.
+        match pages.next(OP, next_cursor(OP, &page, None))? {
             Some(next) => cursor = Some(next),
             None => return Ok(items),
         }
@@ -181,9 +328,11 @@ fn default_store(op: &str, storage: &JsValue) -> Result<Store, Error> {
 
 #[wasm_bindgen(js_class = KaizalaClient)]
 impl KaizalaClient {
-    /// `importMembers(groupId, csv, {onProgress?, batchSize?, fileName?, signal?}?)` → the upload
-    /// record `{groupId, fileName, startedAt, completedAt, status, total, added, alreadyMembers,
-    /// duplicates, failed, errors: [{row, mobileNumber, reason}], errorLogCsv, members}`.
+    /// `importMembers(groupId, csv, {onProgress?, batchSize?, maxRows?, fileName?, signal?}?)` →
+    /// the upload record `{groupId, fileName, startedAt, completedAt, status, total, added,
+    /// alreadyMembers, duplicates, failed, errors: [{row, mobileNumber, reason}], errorsOmitted,
+    /// errorLogCsv, members, membersOmitted}`. A file of more than `maxRows` rows (default
+    /// 100,000) is refused with `too_large` before anything is sent.
     #[wasm_bindgen(js_name = importMembers)]
     pub fn import_members(&self, group_id: JsValue, csv: JsValue, options: JsValue) -> Promise {
         const OP: &str = "importMembers";
@@ -210,34 +359,50 @@ impl KaizalaClient {
                         Error::invalid(OP, "batchSize", "must be a whole number from 1 to 1000")
                     })?,
             };
+            let max_rows = match get(&options, "maxRows") {
+                v if is_nullish(&v) => uploads::DEFAULT_MAX_ROWS,
+                v => v
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(n))
+                    .map(|n| n as usize)
+                    .ok_or_else(|| {
+                        Error::invalid(OP, "maxRows", "must be a whole number of at least 1")
+                    })?,
+            };
             let file_name = opt_str_arg(OP, "fileName", &get(&options, "fileName"))?;
-            Ok::<_, Error>((group_id, signal, on_progress, batch_size, file_name))
+            let (source, blob_name) = CsvSource::of(OP, &csv)?;
+            let name = file_name
+                .or(blob_name)
+                .unwrap_or_else(|| "members.csv".to_string());
+            Ok::<_, Error>((
+                group_id,
+                signal,
+                on_progress,
+                batch_size,
+                max_rows,
+                source,
+                name,
+            ))
         })();
-        let (group_id, signal, on_progress, batch_size, file_name) = match prepared {
+        let (group_id, signal, on_progress, batch_size, max_rows, source, name) = match prepared {
             Ok(x) => x,
             Err(e) => return self.reject(e, OP),
         };
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let r = async {
-                let (text, blob_name) = csv_text(OP, &csv).await?;
-                let name = file_name
-                    .or(blob_name)
-                    .unwrap_or_else(|| "members.csv".to_string());
-                import(
-                    inner.clone(),
-                    group_id,
-                    text,
-                    name,
-                    batch_size,
-                    on_progress,
-                    signal,
-                )
-                .await
-            };
-            r.await
-                .map(|v| to_js(&v))
-                .map_err(|e| inner.js_error(e, OP))
+            import(
+                inner.clone(),
+                group_id,
+                source,
+                name,
+                batch_size,
+                max_rows,
+                on_progress,
+                signal,
+            )
+            .await
+            .map(|v| to_js(&v))
+            .map_err(|e| inner.js_error(e, OP))
         })
     }
 

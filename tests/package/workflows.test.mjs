@@ -114,7 +114,8 @@ describe('member uploads and exports', () => {
     assert.equal(record.status, 'CompletedWithErrors');
     assert.deepEqual([record.total, record.added, record.duplicates, record.failed], [302, 300, 1, 1]);
     assert.equal(record.fileName, 'pune.csv');
-    assert.equal(record.errorLogCsv, 'row,mobileNumber,reason\r\n302,+91 12,"not a mobile number in E.164 (+, then 8 to 15 digits)"\r\n');
+    // A cell starting with + that is not a number in E.164 is kept from running as a formula.
+    assert.equal(record.errorLogCsv, 'row,mobileNumber,reason\r\n302,\'+91 12,"not a mobile number in E.164 (+, then 8 to 15 digits)"\r\n');
     assert.deepEqual(progress.at(-1), { done: 302, total: 302, failed: 1 });
     assert.equal(progress.length, 1 + 6);
     const log = (await dev('requests')).requests.slice(since);
