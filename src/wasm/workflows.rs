@@ -134,6 +134,9 @@ async fn add_batch(
 ) -> Result<(), Error> {
     let spec = members::add_members(group_id, &json!(numbers))?;
     let v = normalize_response("addMembers", inner.send(spec, None, signal.clone()).await?);
+    if !v.is_object() {
+        return Err(not_the_answer("addMembers", "is not a JSON object"));
+    }
     if v.get("result") == Some(&Value::Bool(false)) {
         return Err(Error::new(
             ErrorCode::Server,
@@ -142,6 +145,27 @@ async fn add_batch(
         ));
     }
     Ok(())
+}
+
+fn not_the_answer(op: &str, what: &str) -> Error {
+    Error::new(ErrorCode::InvalidResponse, op, format!("the answer {what}"))
+}
+
+/// A listing's answer, normalised: an object whose `key`, when there, is a list.
+fn listing(op: &str, key: &str, v: Value) -> Result<Value, Error> {
+    let v = normalize_response(op, v);
+    if !v.is_object() {
+        return Err(not_the_answer(op, "is not a JSON object"));
+    }
+    if v.get(key)
+        .is_some_and(|items| !items.is_array() && !items.is_null())
+    {
+        return Err(not_the_answer(
+            op,
+            &format!("has a {key} that is not a list"),
+        ));
+    }
+    Ok(v)
 }
 
 fn progress(f: &Option<Function>, up: &Upload) {
@@ -231,10 +255,10 @@ async fn import(
     }
     let mut up = Upload::new(survey, &file_name, batch_size, now())?;
     // Numbers already in the group are not sent again (and are not errors).
-    let listing = inner
+    let members = inner
         .send(members::list_members(&group_id)?, None, signal.clone())
         .await?;
-    up.mark_existing(&normalize_response("listMembers", listing));
+    up.mark_existing(&listing("listMembers", "members", members)?);
     progress(&on_progress, &up);
     let mut pieces = source.pieces();
     loop {
@@ -272,7 +296,11 @@ async fn all_subscribers(
             opts["cursor"] = json!(c);
         }
         let spec = subscribers::list_subscribers(group_id, &opts)?;
-        let page = normalize_response(OP, inner.send(spec, None, signal.clone()).await?);
+        let page = listing(
+            OP,
+            "subscribers",
+            inner.send(spec, None, signal.clone()).await?,
+        )?;
         items.extend(page_items(OP, &page));
         // No `previous` for `next_cursor`: a cursor handed back again is for `pages` to refuse,
         // not an end.
@@ -421,14 +449,18 @@ impl KaizalaClient {
         };
         let inner = self.inner.clone();
         future_to_promise(async move {
-            match inner.send(spec, None, signal).await {
-                Ok(v) => {
-                    let items = page_items("listMembers", &normalize_response("listMembers", v));
-                    let csv = uploads::export_csv(&items, uploads::MEMBER_COLUMNS);
-                    Ok(JsValue::from_str(&csv))
-                }
-                Err(e) => Err(inner.js_error(e, OP)),
-            }
+            let r = async {
+                let v = listing(
+                    "listMembers",
+                    "members",
+                    inner.send(spec, None, signal).await?,
+                )?;
+                let items = page_items("listMembers", &v);
+                Ok(uploads::export_csv(&items, uploads::MEMBER_COLUMNS))
+            };
+            r.await
+                .map(|csv: String| JsValue::from_str(&csv))
+                .map_err(|e| inner.js_error(e, OP))
         })
     }
 
