@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { json, kaizala, options, platform, refused } from './helpers.mjs';
 
 /** Pages the server serves to one listing before it ends it itself. */
-const SERVER_GIVES_UP = 50_000;
+const SERVER_GIVES_UP = 20_000;
 
 let kz;
 let p;
