@@ -21,12 +21,21 @@ const hex = (n) => randomBytes(n).toString('hex');
 /**
  * An HTTP server on 127.0.0.1 that records every request it receives (method, url, headers and up
  * to 64 KiB of body) and answers with `handler(rec, req, res)`. `close()` ends every connection.
+ * With `cors`, pages of any origin may call it (preflights are answered, and recorded too).
  */
-export async function serve(handler = (rec, req, res) => res.writeHead(404).end()) {
+export async function serve(handler = (rec, req, res) => res.writeHead(404).end(), { cors = false } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const rec = { method: req.method, url: req.url, headers: req.headers, body: '' };
     requests.push(rec);
+    if (cors) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE', 'Access-Control-Allow-Headers': '*' }).end();
+        return;
+      }
+    }
     const chunks = [];
     let kept = 0;
     req.on('data', (c) => {
@@ -77,7 +86,7 @@ export function redirect(res, status, location) {
  * misbehave. Every access token minted is kept in `ctx.minted`; refresh tokens rotate when
  * `rotate` is set.
  */
-export async function platform(handle = () => false, { rotate = false } = {}) {
+export async function platform(handle = () => false, { rotate = false, cors = false } = {}) {
   const ctx = {
     applicationId: `app-${hex(4)}`,
     secret: `SECRET-${hex(16)}`,
@@ -110,7 +119,7 @@ export async function platform(handle = () => false, { rotate = false } = {}) {
     if (p === '/v1/accessToken') return mint(rec, res);
     if ((await handle(rec, res, ctx)) !== false) return;
     json(res, 404, { error: { code: 'NotFound', message: `no route ${rec.method} ${p}` } });
-  });
+  }, { cors });
   ctx.origin = srv.origin;
   ctx.endpoint = `${srv.origin}/inc-000/`;
   ctx.mint = mint;
@@ -132,9 +141,9 @@ export function options(p, extra = {}) {
   };
 }
 
-/** Resource requests (not token calls) a server received. */
-export const resourceCalls = (srv) => srv.requests.filter((r) => !r.url.startsWith('/v1/accessToken'));
-export const tokenCalls = (srv) => srv.requests.filter((r) => r.url.startsWith('/v1/accessToken'));
+/** Resource requests (not token calls, not CORS preflights) a server received. */
+export const resourceCalls = (srv) => srv.requests.filter((r) => r.method !== 'OPTIONS' && !r.url.startsWith('/v1/accessToken'));
+export const tokenCalls = (srv) => srv.requests.filter((r) => r.method !== 'OPTIONS' && r.url.startsWith('/v1/accessToken'));
 
 /** Asserts `promise` rejects with a KaizalaError of `code`; answers the error. */
 export async function refused(promise, code, kz) {
