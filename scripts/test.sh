@@ -59,6 +59,9 @@ count wasm-node
 run pkg scripts/build-pkg.sh
 run package-tests scripts/with-emulator.sh -- node --test tests/package/
 count package-tests
+# Servers of the suite's own on 127.0.0.1 that redirect, loop, send huge bodies, echo tokens.
+run hostile-tests node --test tests/hostile/
+count hostile-tests
 run page-tests scripts/with-emulator.sh --static www -- node --test tests/page/
 count page-tests
 
