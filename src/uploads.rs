@@ -198,8 +198,8 @@ pub struct Upload {
     /// Data rows in the file (blank lines not counted).
     total: usize,
     /// The distinct numbers of the file, sorted, and which of them this pass has met (a bit
-    /// each): meeting one again is a repeat. Eight bytes a number, where a hash set takes three
-    /// times that.
+    /// each): meeting one again is a repeat. A sorted list, not a hash set, for the least memory
+    /// a number.
     numbers: Vec<u64>,
     met: Vec<u64>,
     /// Numbers in the group before the upload.
