@@ -1852,8 +1852,12 @@ async fn action_events_carry_the_documented_data() {
     let due = parse_iso(jc["data"]["dueDate"].as_str().unwrap()).unwrap();
     assert!(due > parse_iso("2020-01-01T00:00:00Z").unwrap(), "{jc}");
     let jr = find("JobResponse");
+    let mut resp = jr["data"]["responseDetails"]["response"].clone();
+    // Every field of the event sample, the profile picture included.
+    assert!(resp["assigneeProfilePic"].is_string(), "{resp}");
+    resp.as_object_mut().unwrap().remove("assigneeProfilePic");
     assert_eq!(
-        jr["data"]["responseDetails"]["response"],
+        resp,
         json!({"assignee": MEMBER, "assigneeName": "Deepa Nair", "isCompleted": true})
     );
     let sc = find("SurveyCreated");
@@ -1864,8 +1868,10 @@ async fn action_events_carry_the_documented_data() {
         sc["data"]["responseDetails"]["responseWithQuestions"],
         json!([{"title": "Q", "type": "Text", "options": [], "answer": null, "isInvisible": false}])
     );
+    assert!(sc["data"]["responderProfilePic"].is_string(), "{sc}");
     let sr = find("SurveyResponse");
     assert_eq!(sr["data"]["responder"], MEMBER);
+    assert!(sr["data"]["responderProfilePic"].is_string(), "{sr}");
     assert_eq!(
         sr["data"]["responseDetails"]["responseWithQuestions"][0]["answer"],
         "fine"

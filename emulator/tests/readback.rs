@@ -628,3 +628,44 @@ async fn poll_and_meeting_events_and_the_listed_context() {
     let (_, body) = e.raw("GET", "/_emulator/inbox/specific", None).await;
     assert_eq!(body["events"].as_array().unwrap().len(), 4);
 }
+
+/// A survey's picture and attachment answers reach webhooks as the event sample shows them:
+/// `{mediaUrl, mediaFileName}`, not the `mediaResource` (`EventSchema.md`, SurveyResponse).
+#[tokio::test]
+async fn survey_events_carry_files_as_urls() {
+    let e = emu().await;
+    let admin = e.login(GROUP_ADMIN_NORTH).await;
+    let m1 = e.login(MEMBER).await;
+    let g = e.group("North Field Team");
+    let hook = json!({"objectId": g, "objectType": "Group", "eventTypes": ["SurveyResponse"],
+        "callBackUrl": format!("{}/_emulator/inbox/files", e.url)});
+    assert_eq!(e.call(&admin, "POST", "webhook", Some(hook)).await.0, 200);
+    let survey = action(
+        &e,
+        &admin,
+        &g,
+        "Survey",
+        json!({"title": "Proof", "questions": [
+        {"title": "Photo", "type": "Image"}, {"title": "Files", "type": "AttachmentList"}]}),
+    )
+    .await;
+    let pic = upload(&e, &m1, "image/png", "proof.png").await;
+    let doc = upload(&e, &m1, "application/pdf", "plan.pdf").await;
+    let r = e
+        .call(
+            &m1,
+            "POST",
+            &format!("groups/{g}/actions/{survey}/responses"),
+            Some(json!({"actionType": "Survey", "actionBody": {"answers": [pic, [doc]]}})),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let events = inbox(&e, "files", 1).await;
+    let qs = &events[0]["data"]["responseDetails"]["responseWithQuestions"];
+    assert_eq!(qs[0]["answer"]["mediaFileName"], "proof.png");
+    assert!(qs[0]["answer"]["mediaUrl"]
+        .as_str()
+        .unwrap()
+        .ends_with("/proof.png"));
+    assert_eq!(qs[1]["answer"][0]["mediaFileName"], "plan.pdf");
+}

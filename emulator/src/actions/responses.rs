@@ -16,7 +16,8 @@ use crate::world::World;
 
 use super::read::find_action;
 use super::shape::{
-    choice_titles, event_names, is_anonymous, option_titles, questions_of, with_questions,
+    choice_titles, event_names, is_anonymous, option_titles, profile_pic, questions_of,
+    with_questions,
 };
 use super::validate::{check_media, location};
 use super::*;
@@ -328,6 +329,7 @@ pub(super) async fn respond(
                 "responseDetails": {"response": {
                     "assignee": my_mobile,
                     "assigneeName": w.user_name(&me),
+                    "assigneeProfilePic": profile_pic(&w, &me),
                     "isCompleted": body_bool(&stored, "isCompleted"),
                 }},
             });
@@ -342,8 +344,9 @@ pub(super) async fn respond(
                 "isUpdateResponse": is_update,
                 "responder": if anonymous { Value::Null } else { json!(my_mobile) },
                 "responderName": if anonymous { Value::Null } else { json!(w.user_name(&me)) },
+                "responderProfilePic": if anonymous { Value::Null } else { json!(profile_pic(&w, &me)) },
                 "isAnonymous": anonymous,
-                "responseDetails": {"responseWithQuestions": with_questions(&questions_of(&a), answers)},
+                "responseDetails": {"responseWithQuestions": with_questions(&w, &caller.origin, &questions_of(&a), answers)},
                 "actionType": a.action_type,
             });
             if let Some(pid) = &a.package_id {

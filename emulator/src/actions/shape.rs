@@ -67,8 +67,14 @@ pub(super) fn option_titles(q: &Value) -> Vec<&str> {
 }
 
 /// `[{title, type, options, answer, isInvisible}]`; with no questions (a package without any), one
-/// untitled entry per answer.
-pub(super) fn with_questions(questions: &[Value], answers: Option<&Vec<Value>>) -> Vec<Value> {
+/// untitled entry per answer. A picture or attachment answer is given as the event sample shows
+/// one, `{mediaUrl, mediaFileName}` (a list of them for an `AttachmentList`).
+pub(super) fn with_questions(
+    w: &World,
+    origin: &str,
+    questions: &[Value],
+    answers: Option<&Vec<Value>>,
+) -> Vec<Value> {
     if questions.is_empty() {
         return answers
             .map(|a| {
@@ -78,15 +84,32 @@ pub(super) fn with_questions(questions: &[Value], answers: Option<&Vec<Value>>) 
             })
             .unwrap_or_default();
     }
+    let file = |v: &Value| -> Value {
+        v.as_str()
+            .and_then(|r| media_entry(w, origin, r))
+            .unwrap_or_else(|| v.clone())
+    };
     questions
         .iter()
         .enumerate()
         .map(|(i, q)| {
+            let t = q.get("type").and_then(Value::as_str).unwrap_or_default();
+            let answer = answers
+                .and_then(|a| a.get(i))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let answer = match (t, &answer) {
+                ("Image", Value::String(_)) => file(&answer),
+                ("AttachmentList", Value::Array(items)) => {
+                    Value::Array(items.iter().map(file).collect())
+                }
+                _ => answer,
+            };
             json!({
                 "title": q.get("title").cloned().unwrap_or(json!("")),
                 "type": q.get("type").cloned().unwrap_or(json!("")),
                 "options": q.get("options").cloned().unwrap_or(json!([])),
-                "answer": answers.and_then(|a| a.get(i)).cloned().unwrap_or(Value::Null),
+                "answer": answer,
                 "isInvisible": q.get("isInvisible").and_then(Value::as_bool).unwrap_or(false),
             })
         })
@@ -111,6 +134,13 @@ pub(super) fn event_names(a: &Action, created: bool) -> &'static [&'static str] 
         (_, _, true) => &["ActionCreated"],
         (_, _, false) => &["ActionResponse"],
     }
+}
+
+pub(super) fn profile_pic(w: &World, user_id: &str) -> String {
+    w.users()
+        .get(user_id)
+        .map(|u| u.profile_pic.clone())
+        .unwrap_or_default()
 }
 
 pub(super) fn is_anonymous(a: &Action) -> bool {
@@ -170,8 +200,9 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
             "isUpdateResponse": false,
             "responder": w.user_mobile(&a.sender_id),
             "responderName": w.user_name(&a.sender_id),
+            "responderProfilePic": profile_pic(w, &a.sender_id),
             "isAnonymous": is_anonymous(a),
-            "responseDetails": {"responseWithQuestions": with_questions(&questions_of(a), None)},
+            "responseDetails": {"responseWithQuestions": with_questions(w, origin, &questions_of(a), None)},
             // Beyond the event schema, so a listener can tell a poll from a meeting or a package.
             "actionType": t,
         });
