@@ -1,15 +1,13 @@
 //! Reading actions back: the listing, one action with its responses and results, and who may see them.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{query_flag, query_i64};
+use crate::input::{query_flag, query_i64, QueryMap};
 use crate::paths::{ActionPath, GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{Action, Role};
@@ -57,19 +55,22 @@ pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
-    let count = query_i64(&q, "count")?.unwrap_or(30);
+    // 0 is the same as none given (choice R6).
+    let count = query_i64(&q, "count")?.filter(|c| *c != 0).unwrap_or(30);
     if !(1..=100).contains(&count) {
         return Err(ApiError::invalid("count", "must be between 1 and 100"));
     }
+    // Built-in types in any case, in the documents' spelling (`job` is `Job`); a package id as sent.
     let filter = q
         .get("actionType")
         .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+        .filter(|s| !s.is_empty())
+        .map(|s| builtin_type(&s).map_or(s, str::to_string));
     if let Some(t) = &filter {
         if POSTABLE.contains(&t.as_str()) && !LISTABLE.contains(&t.as_str()) {
             return Err(ApiError::invalid(
@@ -130,7 +131,7 @@ pub(super) async fn details(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<ActionPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;
