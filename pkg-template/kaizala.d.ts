@@ -28,6 +28,7 @@ export interface KaizalaErrorDetails {
   retryAfter?: number;
   operation?: string;
   field?: string;
+  platformCode?: string;
   cause?: unknown;
 }
 
@@ -49,6 +50,11 @@ export class KaizalaError extends Error {
   operation: string;
   /** The input field to blame (`invalid_input`, and server refusals that name one). */
   field?: string;
+  /**
+   * The platform's own `errorCode` when the server's answer carried one, as sent (e.g.
+   * `"InvalidToken"`, `"InvalidParameters"`); `code` is what it maps to.
+   */
+  platformCode?: string;
 }
 
 /** Every code a {@link KaizalaError} may carry. */

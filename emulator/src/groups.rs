@@ -1,9 +1,7 @@
 //! Groups and sub-groups (docs/platform.md#groups, #sub-groups): creating and listing groups, the
 //! `Group` object, and the group hierarchy.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
@@ -12,7 +10,9 @@ use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::hierarchy::{self, View};
-use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
+use crate::input::{
+    one_of, opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody, QueryMap,
+};
 use crate::paths::{GroupPath, Params, SubGroupPath};
 use crate::shared::AppState;
 use crate::state::{Group, OrgRole, Role};
@@ -98,7 +98,7 @@ pub fn group_json(view: &mut View<'_>, g: &Group, detail: bool) -> Value {
 }
 
 /// Groups in a stable order: oldest first, then by name.
-fn sorted(mut groups: Vec<&Group>) -> Vec<&Group> {
+pub(crate) fn sorted(mut groups: Vec<&Group>) -> Vec<&Group> {
     groups.sort_by(|a, b| {
         a.created_at
             .cmp(&b.created_at)
@@ -181,21 +181,18 @@ async fn create(
     let welcome_message = welcome(&body)?;
     let members = phones(&body, &["members"], "members", false)?;
     let group_type = match opt_str(&body, &["groupType"], "groupType")? {
-        None => "Group".to_string(),
-        Some(t) if t == "Group" || t == "ConnectGroup" => t,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "groupType",
-                "must be \"Group\" or \"ConnectGroup\"",
-            ))
-        }
-    };
+        None => "Group",
+        Some(t) => one_of(&t, &["Group", "ConnectGroup"]).ok_or_else(|| {
+            ApiError::invalid("groupType", "must be \"Group\" or \"ConnectGroup\"")
+        })?,
+    }
+    .to_string();
     let out = {
         let mut w = state.world();
         let creator = w
             .users()
             .get(&caller.user_id)
-            .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
+            .ok_or_else(ApiError::invalid_token)?;
         let mapped = creator.org_role != OrgRole::External;
         let caller_mobile = creator.mobile.clone();
         let id = new_group(
@@ -227,7 +224,7 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
     let detail = query_flag(&q, "showDetail")?;
@@ -289,6 +286,7 @@ async fn create_sub_group(
         caller.admin_of(&w, &parent)?;
         hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
     }
+    // `name` is how the swagger and the exported scripts spell it (choice G3).
     let name = req_str(&body, &["groupName", "name"], "groupName")?;
     let image =
         opt_str(&body, &["groupImageUrl", "groupImageURL"], "groupImageUrl")?.unwrap_or_default();
@@ -532,7 +530,7 @@ async fn list_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
     let gid = p.group_id;

@@ -30,6 +30,7 @@ pub mod state;
 pub mod store;
 pub mod subscribers;
 pub mod table;
+pub mod tenant;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

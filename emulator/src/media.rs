@@ -293,11 +293,16 @@ async fn upload(
     caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
+    // A body that is not multipart at all is a 415, as the media page says (choice R8).
     let mut mp = mp.map_err(|e| {
-        ApiError::bad_request(format!(
-            "POST /media takes multipart/form-data with one file part: {}",
-            e.body_text()
-        ))
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!(
+                "POST /media takes multipart/form-data with one file part: {}",
+                e.body_text()
+            ),
+        )
     })?;
     let mut file: Option<(String, String, Vec<u8>)> = None;
     let mut parts = 0usize;

@@ -1,8 +1,6 @@
 //! Text messages (docs/platform.md#messages): posting to a group or to a public group's subscribers, and (an emulator extension) listing them.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -11,7 +9,7 @@ use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::input::{field, opt_bool, phones, query_i64, JsonBody};
+use crate::input::{field, opt_bool, phones, query_i64, JsonBody, QueryMap};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{new_id, Message, Role};
@@ -132,12 +130,12 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.read")?;
     let gid = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
-    let count = query_i64(&q, "count")?.unwrap_or(30);
+    let count = query_i64(&q, "count")?.filter(|c| *c != 0).unwrap_or(30);
     if !(1..=100).contains(&count) {
         return Err(ApiError::invalid("count", "must be between 1 and 100"));
     }

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody};
+use crate::input::{opt_array, opt_i64_or_default, opt_str, parse_object, JsonBody, RawBody};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{is_e164, Group, OrgRole};
@@ -255,7 +255,7 @@ async fn list(
     } else {
         parse_object(&body)?
     };
-    let count = match opt_i64(&body, &["count"], "count")? {
+    let count = match opt_i64_or_default(&body, &["count"], "count")? {
         None => PAGE,
         Some(n) if n <= 0 => return Err(ApiError::invalid("count", "must be at least 1")),
         Some(n) => n.min(PAGE),

@@ -82,7 +82,7 @@ async fn create_bot(
         name,
         profile_pic: pic,
         org_role: OrgRole::Bot,
-        region: "inc-000".into(),
+        region: crate::access::DEFAULT_REGION.into(),
         provisioned: true,
         bot: Some(BotInfo {
             creator_id: caller.user_id.clone(),

@@ -60,7 +60,7 @@ fn names(groups: &Value) -> Vec<String> {
 }
 
 fn field_of(resp: &(u16, Value)) -> &str {
-    resp.1["error"]["field"].as_str().unwrap_or_default()
+    resp.1["field"].as_str().unwrap_or_default()
 }
 
 /// A call with a raw (possibly malformed) text body.
@@ -276,7 +276,7 @@ async fn tokens_are_required() {
     let resp = emu.http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
-    assert!(body["error"]["code"].is_string());
+    assert!(body["errorCode"].is_string());
     let bad = Session {
         token: "not-a-token".into(),
         endpoint: s.endpoint.clone(),
@@ -1038,12 +1038,21 @@ async fn subscribers_page_through_all() {
     assert_eq!(r.1["subscribers"][0]["name"], "Subscriber 001");
     assert!(r.1["cursor"].is_string());
 
-    // Over 50 is taken as 50; 0 or less is refused; so is a made-up cursor.
+    // Over 50 is taken as 50, and so is 0 (choice R6: "not given") or "2" read as its number;
+    // less than 0 is refused; so is a made-up cursor.
     let r = emu
         .call(&chen, "POST", &path, Some(json!({"count": 500})))
         .await;
     assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 50);
-    for count in [0, -5] {
+    let r = emu
+        .call(&chen, "POST", &path, Some(json!({"count": 0})))
+        .await;
+    assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 50);
+    let r = emu
+        .call(&chen, "POST", &path, Some(json!({"Count": "2"})))
+        .await;
+    assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 2);
+    for count in [-1, -5] {
         let r = emu
             .call(&chen, "POST", &path, Some(json!({"count": count})))
             .await;
@@ -1264,8 +1273,11 @@ async fn messages_post_and_list() {
     let r = emu.call(&m, "GET", &format!("{path}?count=2"), None).await;
     assert_eq!(r.1["messages"].as_array().unwrap().len(), 2);
     assert_eq!(r.1["hasMore"], true);
-    let r = emu.call(&m, "GET", &format!("{path}?count=0"), None).await;
+    let r = emu.call(&m, "GET", &format!("{path}?count=-1"), None).await;
     assert_error(&r, 400);
+    // 0 is "not given" (choice R6), and the name is read in any case.
+    let r = emu.call(&m, "GET", &format!("{path}?COUNT=0"), None).await;
+    assert_eq!(r.1["messages"].as_array().unwrap().len(), 6, "{}", r.1);
 
     // Not a member of South Region; the read-only connector reads and also posts (its
     // textmessage.read is the text-message permission: choice S1); without it, neither.

@@ -803,6 +803,13 @@ async fn groups_and_members() {
         code(&e)
     );
     assert!(prop(&e, "status").as_f64().unwrap_or(0.0) >= 400.0);
+    // The platform's own errorCode rides along, as the server sent it.
+    let want = if code(&e) == "not_found" {
+        "NotFound"
+    } else {
+        "Forbidden"
+    };
+    assert_eq!(prop_str(&e, "platformCode"), want);
 }
 
 #[wasm_bindgen_test]
@@ -1122,6 +1129,7 @@ async fn unauthorized_refreshes_once_and_retries() {
     let e = fails(c.me(none())).await;
     assert_kaizala_error(&e, "unauthorized", "me");
     assert_eq!(prop(&e, "status").as_f64(), Some(401.0));
+    assert_eq!(prop_str(&e, "platformCode"), "Unauthenticated");
     clear_faults().await;
 }
 

@@ -84,7 +84,8 @@ export async function main(): Promise<number> {
       const code: KaizalaErrorCode = e.code;
       const status: number = e.status;
       const wait: number | undefined = e.retryAfter;
-      console.log(code, status, wait, e.operation, e.field, e.message, e.stack);
+      const platform: string | undefined = e.platformCode;
+      console.log(code, status, wait, e.operation, e.field, platform, e.message, e.stack);
     }
   }
   const codes: KaizalaErrorCode[] = errorCodes();

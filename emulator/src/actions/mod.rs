@@ -101,7 +101,13 @@ pub(super) enum Kind {
     Package(String),
 }
 
-/// Exactly one of `actionType` / `id`.
+/// A built-in action type named in any case, in the documents' spelling (choice R4: the ids of
+/// the action pages, `job`, `letsmeet`, `photoWithLocation`, are these names case-folded).
+pub(super) fn builtin_type(t: &str) -> Option<&'static str> {
+    crate::input::one_of(t, POSTABLE).or_else(|| crate::input::one_of(t, READ_ONLY))
+}
+
+/// Exactly one of `actionType` / `id`; a built-in type in the documents' spelling.
 pub(super) fn kind_of(body: &Value) -> ApiResult<Kind> {
     let t = opt_str(body, &["actionType"], "actionType")?.filter(|s| !s.trim().is_empty());
     let id = opt_str(body, &["id"], "id")?.filter(|s| !s.trim().is_empty());
@@ -114,7 +120,7 @@ pub(super) fn kind_of(body: &Value) -> ApiResult<Kind> {
             "actionType",
             "is required (or id, naming a custom action package)",
         )),
-        (Some(t), None) => Ok(Kind::Builtin(t)),
+        (Some(t), None) => Ok(Kind::Builtin(builtin_type(&t).map_or(t, str::to_string))),
         (None, Some(id)) => Ok(Kind::Package(id)),
     }
 }
@@ -192,7 +198,7 @@ async fn create(
         let (g, role) = caller.reach(&w, &group_id)?;
         let kind = kind_of(&body)?;
         if let Kind::Package(pid) = &kind {
-            if POSTABLE.contains(&pid.as_str()) || READ_ONLY.contains(&pid.as_str()) {
+            if builtin_type(pid).is_some() {
                 return Err(ApiError::invalid(
                     "id",
                     format!("'{pid}' is a built-in action type: send it as actionType"),

@@ -1,15 +1,13 @@
 //! Reading actions back: the listing, one action with its responses and results, and who may see them.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{query_flag, query_i64};
+use crate::input::{query_flag, query_i64, QueryMap};
 use crate::paths::{ActionPath, GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{Action, Role};
@@ -42,16 +40,6 @@ pub(super) fn listed(w: &World, a: &Action, origin: &str) -> Value {
     v
 }
 
-/// The type named by `?actionType=`, in the documents' spelling: matched in any case, so the ids of
-/// `actions.md` (`job`, `letsmeet`, `photoWithLocation`) name the same types (choice C2).
-fn type_filter(t: &str) -> String {
-    POSTABLE
-        .iter()
-        .chain(READ_ONLY)
-        .find(|k| k.eq_ignore_ascii_case(t))
-        .map_or_else(|| t.to_string(), |k| k.to_string())
-}
-
 /// `GET /groups/{groupId}/actions?actionType&fromDate&count`: ascending by sentAt from `fromDate`
 /// (epoch ms, inclusive); the next page starts at the last sentAt + 1. A type that cannot be listed
 /// lists nothing.
@@ -59,20 +47,22 @@ pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
-    let count = query_i64(&q, "count")?.unwrap_or(30);
+    // 0 is the same as none given (choice R6).
+    let count = query_i64(&q, "count")?.filter(|c| *c != 0).unwrap_or(30);
     if !(1..=100).contains(&count) {
         return Err(ApiError::invalid("count", "must be between 1 and 100"));
     }
+    // Built-in types in any case, in the documents' spelling (`job` is `Job`); a package id as sent.
     let filter = q
         .get("actionType")
-        .map(|s| s.trim())
+        .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .map(type_filter);
+        .map(|s| builtin_type(&s).map_or(s, str::to_string));
     let w = state.world();
     caller.reach(&w, &group_id)?;
     let mut found: Vec<&Action> = w
@@ -124,7 +114,7 @@ pub(super) async fn details(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<ActionPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;

@@ -4,7 +4,9 @@ use serde_json::{json, Value};
 
 use crate::clock::parse_iso;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{field, opt_array, opt_bool, opt_f64, opt_i64, opt_str, phones, req_str};
+use crate::input::{
+    field, one_of, opt_array, opt_bool, opt_f64, opt_i64_or_default, opt_str, phones, req_str,
+};
 use crate::resources::resolve;
 use crate::state::{Group, Role};
 use crate::subscribers::listed_recipients;
@@ -63,11 +65,10 @@ const MAX_HOURS: f64 = 876_000.0;
 /// The longest meeting, in minutes (a year).
 const MAX_MEETING_MINUTES: i64 = 525_600;
 
-/// A positive number of hours (`dueDate`, `expiryInHours`, `validity`); 0 is the same as absent
-/// (the default applies: choice R6 of docs/platform.md, as a value-type field sent as 0 by C# clients).
+/// A positive number of hours (`dueDate`, `expiryInHours`, `validity`); 0 is the same as none given
+/// (the default applies: choice R6 of docs/platform.md; C# clients send 0 for a value left out).
 pub(super) fn opt_hours(body: &Value, names: &[&str], path: &str) -> ApiResult<Option<f64>> {
-    match opt_f64(body, names, path)? {
-        Some(0.0) => Ok(None),
+    match opt_f64(body, names, path)?.filter(|h| *h != 0.0) {
         Some(h) if h > 0.0 && h <= MAX_HOURS => Ok(Some(h)),
         Some(_) => Err(ApiError::invalid(
             path,
@@ -113,7 +114,7 @@ pub(super) fn question(q: &Value, path: &str) -> ApiResult<Value> {
     }
     let title = req_str(q, &["title"], &format!("{path}.title"))?;
     let t = req_str(q, &["type"], &format!("{path}.type"))?;
-    if !QUESTION_TYPES.contains(&t.as_str()) {
+    let Some(t) = one_of(&t, QUESTION_TYPES) else {
         return Err(ApiError::invalid(
             format!("{path}.type"),
             format!(
@@ -121,7 +122,7 @@ pub(super) fn question(q: &Value, path: &str) -> ApiResult<Value> {
                 QUESTION_TYPES.join(", ")
             ),
         ));
-    }
+    };
     let invisible = opt_bool(q, &["isInvisible"], &format!("{path}.isInvisible"))?.unwrap_or(false);
     let opts_path = format!("{path}.options");
     let mut options = Vec::new();
@@ -192,7 +193,7 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
         }
         let name = req_str(p, &["name"], &format!("{pp}.name"))?;
         let t = req_str(p, &["type"], &format!("{pp}.type"))?;
-        if !PROPERTY_TYPES.contains(&t.as_str()) {
+        let Some(t) = one_of(&t, PROPERTY_TYPES) else {
             return Err(ApiError::invalid(
                 format!("{pp}.type"),
                 format!(
@@ -200,9 +201,9 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
                     PROPERTY_TYPES.join(", ")
                 ),
             ));
-        }
-        let value = p.get("value").cloned().unwrap_or(Value::Null);
-        let ok = match t.as_str() {
+        };
+        let value = field(p, &["value"]).cloned().unwrap_or(Value::Null);
+        let ok = match t {
             "Text" | "Attachment" => value.is_string(),
             "Numeric" => value.is_number(),
             "DateTime" => {
@@ -212,7 +213,7 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
             _ => is_string_list(&value),
         };
         if !ok {
-            let want = match t.as_str() {
+            let want = match t {
                 "Text" | "Attachment" => "a string",
                 "Numeric" => "a number",
                 "DateTime" => "epoch milliseconds or an ISO 8601 string",
@@ -346,7 +347,7 @@ pub(super) fn validate(
                     "must be an ISO 8601 date-time such as 2026-11-23T09:30:00Z",
                 ));
             }
-            let duration = opt_i64(body, &["duration", "DurationInMins"], &at("duration"))?
+            let duration = opt_i64_or_default(body, &["duration", "DurationInMins"], &at("duration"))?
                 .unwrap_or(DEFAULT_MEETING_MINUTES);
             if !(1..=MAX_MEETING_MINUTES).contains(&duration) {
                 return Err(ApiError::invalid(

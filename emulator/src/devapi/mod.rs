@@ -112,7 +112,7 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
         "applicationSecret": demo.map(|c| c.secret.clone()),
         "authUrl": format!("{origin}/v1"),
         "oauthUrl": format!("{origin}/api/Oauth"),
-        "endpointUrl": endpoint_url(&origin, "inc-000"),
+        "endpointUrl": endpoint_url(&origin, crate::access::DEFAULT_REGION),
         "connectors": connectors,
         "users": users,
         "groups": groups,

@@ -3,10 +3,9 @@
 
 pub mod delivery;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -14,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
+use crate::input::{field, one_of, opt_array, opt_bool, opt_i64, opt_str, JsonBody, QueryMap};
 use crate::paths::{Params, WebhookPath};
 use crate::shared::AppState;
 use crate::state::{random_token, Ms, Role, Webhook, DAY_MS, MAX_INSTANT};
@@ -70,16 +69,12 @@ fn object_type(body: &Value) -> ApiResult<Option<String>> {
 }
 
 fn check_object_type(t: &str) -> ApiResult<String> {
-    OBJECT_TYPES
-        .iter()
-        .find(|o| **o == t)
-        .map(|o| o.to_string())
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "objectType",
-                format!("'{t}' is not one of Group, Action, ActionPackage"),
-            )
-        })
+    one_of(t, OBJECT_TYPES).map(str::to_string).ok_or_else(|| {
+        ApiError::invalid(
+            "objectType",
+            format!("'{t}' is not one of Group, Action, ActionPackage"),
+        )
+    })
 }
 
 fn object_id(body: &Value) -> ApiResult<Option<String>> {
@@ -106,7 +101,7 @@ fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
         let Value::String(s) = item else {
             return Err(ApiError::invalid(name, "must be an event type name"));
         };
-        if !EVENT_TYPES.contains(&s.as_str()) {
+        let Some(s) = one_of(s, EVENT_TYPES) else {
             return Err(ApiError::invalid(
                 name,
                 format!(
@@ -114,9 +109,9 @@ fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
                     EVENT_TYPES.join(", ")
                 ),
             ));
-        }
-        if !out.contains(s) {
-            out.push(s.clone());
+        };
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
         }
     }
     Ok(Some(out))
@@ -424,7 +419,7 @@ fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.read")?;
     let object_id = q.get("objectId").filter(|s| !s.is_empty());
