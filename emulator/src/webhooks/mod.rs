@@ -320,11 +320,11 @@ async fn register(
         let mut w = state.world();
         // Checked again: the world may have changed while the callback was being validated.
         check_object(&w, &caller, &object_type, &object_id)?;
-        let now = w.now();
-        let validity = validity(&body, now)?.unwrap_or(now.saturating_add(DEFAULT_VALIDITY_MS));
-        let id = crate::state::new_id();
         // Unique and increasing, so the listing (oldest first) has one order.
         let created_at = w.instant();
+        let validity =
+            validity(&body, created_at)?.unwrap_or(created_at.saturating_add(DEFAULT_VALIDITY_MS));
+        let id = crate::state::new_id();
         w.webhooks.insert(
             id.clone(),
             Webhook {
