@@ -1,6 +1,8 @@
 //! Shared test support: an emulator on a free port, tokens for the demo tenant's users, JSON calls.
 #![allow(dead_code)]
 
+pub mod replay;
+
 use kaizala_emulator::{start, Config, Running};
 use serde_json::{json, Value};
 
