@@ -113,6 +113,24 @@ fn welcome(body: &Value) -> ApiResult<String> {
         .ok_or_else(|| ApiError::missing("welcomeMessage"))
 }
 
+/// The most numbers a group or sub-group is created with (the swagger's description of both calls).
+pub const MAX_CREATION_MEMBERS: usize = 100;
+
+/// `members` of a group or sub-group creation: E.164 numbers, at most `MAX_CREATION_MEMBERS`.
+fn creation_members(body: &Value) -> ApiResult<Vec<String>> {
+    let members = phones(body, &["members"], "members", false)?;
+    if members.len() > MAX_CREATION_MEMBERS {
+        return Err(ApiError::invalid(
+            "members",
+            format!(
+                "lists {} numbers; a group is created with at most {MAX_CREATION_MEMBERS} (add more with PUT …/members)",
+                members.len()
+            ),
+        ));
+    }
+    Ok(members)
+}
+
 /// Adds `mobiles` as plain members (unknown numbers become unprovisioned organisation users);
 /// returns whether every one is a member afterwards.
 fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> bool {
@@ -179,7 +197,7 @@ async fn create(
     }
     let name = req_str(&body, &["name"], "name")?;
     let welcome_message = welcome(&body)?;
-    let members = phones(&body, &["members"], "members", false)?;
+    let members = creation_members(&body)?;
     let group_type = match opt_str(&body, &["groupType"], "groupType")? {
         None => "Group",
         Some(t) => one_of(&t, &["Group", "ConnectGroup"]).ok_or_else(|| {
@@ -291,7 +309,7 @@ async fn create_sub_group(
     let image =
         opt_str(&body, &["groupImageUrl", "groupImageURL"], "groupImageUrl")?.unwrap_or_default();
     let welcome_message = welcome(&body)?;
-    let members = phones(&body, &["members"], "members", false)?;
+    let members = creation_members(&body)?;
     let add_caller = opt_bool(&body, &["addUserToGroup"], "addUserToGroup")?.unwrap_or(true);
     let (out, events) = {
         let mut w = state.world();

@@ -669,3 +669,41 @@ async fn survey_events_carry_files_as_urls() {
         .ends_with("/proof.png"));
     assert_eq!(qs[1]["answer"][0]["mediaFileName"], "plan.pdf");
 }
+
+/// A group or sub-group is created with at most 100 numbers (the swagger's description of both
+/// calls; choice L2).
+#[tokio::test]
+async fn groups_are_created_with_at_most_100_numbers() {
+    let e = emu().await;
+    let s = e.login(GROUP_ADMIN_NORTH).await;
+    let numbers = |n: usize| -> Vec<String> { (0..n).map(|i| format!("+9197{i:08}")).collect() };
+    let r = e
+        .call(
+            &s,
+            "POST",
+            "groups",
+            Some(json!({"name": "Big", "welcomeMessage": "w", "members": numbers(100)})),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    let r = e
+        .call(
+            &s,
+            "POST",
+            "groups",
+            Some(json!({"name": "Too big", "welcomeMessage": "w", "members": numbers(101)})),
+        )
+        .await;
+    assert_error(&r, 400);
+    assert_eq!(r.1["field"], "members", "{}", r.1);
+    let north = e.group("North Region");
+    let r = e
+        .call(
+            &s,
+            "POST",
+            &format!("groups/{north}/subGroups"),
+            Some(json!({"groupName": "Too big", "welcomeMessage": "w", "members": numbers(101)})),
+        )
+        .await;
+    assert_error(&r, 400);
+}
