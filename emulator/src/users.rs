@@ -23,7 +23,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `GET /users/me` → `{id, mobileNumber, name, profilePic}`.
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.need("profile.read")?;
+    caller.need_any(&["profile.read", "profile.write"])?;
     let w = state.world();
     let u = w
         .users()

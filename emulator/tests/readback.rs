@@ -707,3 +707,42 @@ async fn groups_are_created_with_at_most_100_numbers() {
         .await;
     assert_error(&r, 400);
 }
+
+/// A permission's read or write scope both allow its calls for text messages, media and the
+/// profile (choice S1): the platform's one real grant has `textmessage.read`, `media.read` and
+/// `profile.write` only (the swagger's `Response - Refresh Token` example).
+#[tokio::test]
+async fn the_real_grant_sends_messages_uploads_and_reads_the_profile() {
+    let e = emu().await;
+    let grant = "groupinfo.read,groupinfo.write,groupinfo.remove,groupinfo.update,groupmember.read,groupmember.write,groupmember.remove,textmessage.read,action.read,action.write,action.update,profile.write,media.read,webhook.read,webhook.write,webhook.remove,webhook.update";
+    let scopes: Vec<&str> = grant.split(',').collect();
+    let (st, c) = e
+        .raw(
+            "POST",
+            "/_emulator/connectors",
+            Some(json!({"name": "Real grant", "scopes": scopes})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let s = e
+        .login_with(
+            MEMBER,
+            c["applicationId"].as_str().unwrap(),
+            c["applicationSecret"].as_str().unwrap(),
+        )
+        .await;
+    let g = e.group("North Field Team");
+    let r = e
+        .call(
+            &s,
+            "POST",
+            &format!("groups/{g}/messages"),
+            Some(json!({"message": "hi"})),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    upload(&e, &s, "image/png", "granted.png").await;
+    let r = e.call(&s, "GET", "users/me", None).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(r.1["mobileNumber"], MEMBER);
+}
