@@ -138,7 +138,7 @@ export interface KaizalaClientOptions {
   onResponse?: (event: RequestEvent) => void;
   /**
    * Keeps to the platform's throttle by queueing calls in the client: by default at most 100 calls
-   * a minute per connector (§1), shared by every client of that connector in this JS realm. `false`
+   * a minute per connector (the platform's throttle), shared by every client of that connector in this JS realm. `false`
    * turns it off; `{calls, windowMs}` sets another limit.
    */
   rateLimit?: false | RateLimit;
@@ -829,7 +829,7 @@ export interface ImportedMember {
   attributes: Record<string, string>;
   outcome: 'added' | 'alreadyMember' | 'duplicate' | 'failed';
 }
-/** An upload's history row, shaped like the platform's (§6). */
+/** An upload's history row, shaped like the management portal's bulk-upload history. */
 export interface UploadRecord {
   groupId: string;
   fileName: string;

@@ -1,4 +1,4 @@
-//! Webhooks (§5): register, list, update (incl. re-activation), delete; and, for receivers, the
+//! Webhooks (docs/platform.md#webhooks): register, list, update (incl. re-activation), delete; and, for receivers, the
 //! validation token, the callback-token check and the event envelope.
 
 use crate::error::{Error, ErrorCode};
@@ -158,7 +158,7 @@ pub fn verify_callback_token(received: Option<&str>, expected: &str) -> bool {
     }
 }
 
-/// The fields each event's `data` must carry (§5).
+/// The fields each event's `data` must carry (docs/platform.md#event-envelope).
 fn data_fields(event_type: &str) -> &'static [&'static str] {
     match event_type {
         "TextMessageCreated" => &["text"],
@@ -193,7 +193,7 @@ fn media_names(data: &mut Map<String, Value>) {
     }
 }
 
-/// A webhook delivery's body checked against the §5 envelope: `{objectId, objectType, eventType,
+/// A webhook delivery's body checked against the envelope of docs/platform.md#event-envelope: `{objectId, objectType, eventType,
 /// eventId, data, context, fromUser, fromUserId, fromUserName, fromUserProfilePic}`. Fields the
 /// platform left out come back as `null`; `data` keeps every field sent. A body that is not an
 /// event is refused (`invalid_input`, naming the field).

@@ -1,4 +1,5 @@
-//! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles (§2, §6).
+//! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles
+//! (docs/platform.md#sign-in, #resource-calls-what-the-project-adds-to-the-documents).
 
 use std::collections::HashSet;
 
@@ -226,7 +227,8 @@ impl Caller {
         Ok((g, role))
     }
 
-    /// As `reach`, but only an admin may go on (§6: only admins add or remove anyone).
+    /// As `reach`, but only an admin may go on (only admins add or remove anyone:
+    /// docs/platform.md#resource-calls-what-the-project-adds-to-the-documents).
     pub fn admin_of<'w>(&self, w: &'w World, group_id: &str) -> ApiResult<&'w Group> {
         let (g, role) = self.reach(w, group_id)?;
         if role != Role::Admin {

@@ -1,4 +1,4 @@
-//! Media (§3): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
+//! Media (docs/platform.md#media): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::shared::AppState;
 use crate::state::Media;
 use crate::world::World;
 
-/// The MIME types the platform takes (§4: pictures, audio, video and office documents).
+/// The MIME types the platform takes (pictures, audio, video and office documents: docs/platform.md#media).
 pub const SUPPORTED_TYPES: &[&str] = &[
     "image/jpeg",
     "image/png",

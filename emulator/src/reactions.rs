@@ -1,4 +1,4 @@
-//! Reactions (§3): likes and comments on messages and actions, their per-reference summaries and details, paged by cursor.
+//! Reactions (docs/platform.md#reactions): likes and comments on messages and actions, their per-reference summaries and details, paged by cursor.
 
 use std::collections::HashMap;
 
@@ -167,7 +167,7 @@ fn in_group<'w>(
         .filter(move |r| r.group_id == group_id && r.source_group_id == source)
 }
 
-/// `{referenceId, reactionsCountMap: {like, comment}, lastModified}` (`lastModified` beyond §3: the
+/// `{referenceId, reactionsCountMap: {like, comment}, lastModified}` (`lastModified` beyond the documented answer: the
 /// cursor value of this entry).
 fn summary_of(w: &World, group_id: &str, source: &str, reference_id: &str) -> Value {
     let mut like = 0;

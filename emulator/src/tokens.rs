@@ -31,7 +31,7 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// Hands out a refresh token. A new group token kills the connector's earlier one for that group,
-/// and a new user token the connector's earlier user token for that user (§2); PIN and OAuth
+/// and a new user token the connector's earlier user token for that user (docs/platform.md#tokens); PIN and OAuth
 /// sign-ins may be held side by side (one per device).
 pub fn issue_refresh_token(
     w: &mut World,
@@ -99,8 +99,8 @@ pub fn issue_refresh_token(
     Ok(token)
 }
 
-/// Mints an access token for `grant` (its `expires_at` is set here: 24 h) and answers with the §2
-/// body; `rotated` is the refresh token that replaces the one used, when it is due.
+/// Mints an access token for `grant` (its `expires_at` is set here: 24 h) and answers with the body
+/// of docs/platform.md#get-v1accesstoken-auth-root; `rotated` is the refresh token that replaces the one used, when it is due.
 pub fn mint_access_token(
     w: &mut World,
     origin: &str,

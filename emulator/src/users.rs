@@ -1,4 +1,4 @@
-//! Users (§3b): the signed-in user's profile, and the organisation's bot users with their access tokens.
+//! Users (docs/platform.md#users-and-bots): the signed-in user's profile, and the organisation's bot users with their access tokens.
 
 use axum::extract::State;
 use axum::routing::{get, put};

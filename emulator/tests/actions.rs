@@ -400,7 +400,7 @@ async fn every_action_type_is_checked() {
     let s = e.login(MEMBER).await;
     let g = e.group("North Field Team");
 
-    // Announcement, read in §8's capitalised spellings.
+    // Announcement, read in the capitalised spellings of the documents' samples.
     let img = media(&e, &s, "image/png", "a.png").await;
     new_action(
         &e,
@@ -1022,7 +1022,7 @@ async fn survey_answers_edits_and_multiple_responses() {
     let r = respond(&e, &m1, &g, &survey, "Survey", json!({"answers": good, "responseName": "Deepa", "responseLocation": {"latitude": 1, "longitude": 2}})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     let rid = r.1["responseId"].as_str().unwrap().to_string();
-    // A second one is a conflict; §8's `Answers` is read too.
+    // A second one is a conflict; the samples' `Answers` is read too.
     assert_error(
         &respond(&e, &m1, &g, &survey, "Survey", json!({"Answers": good})).await,
         409,
