@@ -188,6 +188,26 @@ async fn paths_in_any_case_with_repeated_or_trailing_slashes() {
     let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let path = format!("{}//v1/ACCESSTOKEN/", e.url);
     assert_eq!(raw_text(&e, "GET", &path, &hs, None).await.0, 200);
+    // OAuth, printed as /api/Oauth/Authorize and /api/oauth/token: either spelling reaches both.
+    let page = format!(
+        "{}/api/oauth/authorize?client_id={}&redirect_uri=http://127.0.0.1:1/cb",
+        e.url,
+        e.app_id()
+    );
+    let r = e.http.get(&page).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("<form"));
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let r = raw_text(
+        &e,
+        "POST",
+        &format!("{}/api/Oauth/Token", e.url),
+        &form,
+        Some("code=nope"),
+    )
+    .await;
+    assert!(r.0 == 400 || r.0 == 401, "{} {}", r.0, r.2);
+    assert!(r.2["errorCode"].is_string(), "{}", r.2);
 }
 
 #[tokio::test]
