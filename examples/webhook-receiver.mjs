@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // A Kaizala webhook receiver in plain Node (node:http): it registers itself for a group's events,
-// answers the platform's validation GET, checks each delivery's kz-callback-token, and prints every
-// event once, even when the platform delivers it twice (at-least-once, §5).
+// answers the platform's validation GET, checks each delivery's kz-callback-token before reading its
+// body (and reads at most 1 MiB of it), and prints every event once, even when the platform delivers
+// it twice (at-least-once).
 //
 //   make pkg && make demo            # in another terminal: the emulator at http://127.0.0.1:8080
 //   node examples/webhook-receiver.mjs [emulator URL] [--group <groupId>] [--port <port>]
 //
 // It signs in with the emulator's demo connector (GET /_emulator/seed). Against another platform,
 // give KAIZALA_APPLICATION_ID, KAIZALA_APPLICATION_SECRET, KAIZALA_REFRESH_TOKEN, KAIZALA_AUTH_URL and
-// PUBLIC_URL (where the platform can reach this server). Ctrl-C removes the webhook and stops.
+// PUBLIC_URL (where the platform can reach this server); KAIZALA_CALLBACK_TOKEN keeps the callback
+// token the same across runs. Ctrl-C removes the webhook and stops.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 
@@ -65,9 +67,48 @@ function describe(event) {
   }
 }
 
-const callBackToken = randomBytes(24).toString('base64url');
+// The token the platform sends back with every delivery: KAIZALA_CALLBACK_TOKEN, or a fresh one.
+const callBackToken = process.env.KAIZALA_CALLBACK_TOKEN || randomBytes(24).toString('base64url');
+/** The largest delivery read; the platform's events are a few kilobytes. */
+const MAX_BODY = 1024 * 1024;
 /** Event ids already handled (the newest 10,000). */
 const seen = new Set();
+
+/**
+ * Answers `status`, keeps none of the request's body, and closes the connection. What the client is
+ * still sending is dropped unread for a second first: a socket closed with data pending is reset,
+ * and the client could lose the answer.
+ */
+function refuse(req, res, status) {
+  if (res.headersSent) return;
+  req.removeAllListeners('data');
+  res.on('finish', () => {
+    req.socket.end();
+    req.resume();
+    setTimeout(() => req.socket.destroy(), 1000).unref();
+  });
+  res.writeHead(status).end();
+}
+
+function deliver(body, res) {
+  let event;
+  try {
+    event = parseWebhookEvent(body);
+  } catch (e) {
+    console.error(e instanceof KaizalaError ? e.message : String(e));
+    res.writeHead(400).end();
+    return;
+  }
+  // Answer 2xx for a duplicate too: the platform only wants to know it arrived.
+  res.writeHead(200).end();
+  if (seen.has(event.eventId)) {
+    console.error(`duplicate delivery of ${event.eventId} ignored`);
+    return;
+  }
+  seen.add(event.eventId);
+  if (seen.size > 10_000) seen.delete(seen.values().next().value);
+  console.log(`${event.eventType} ${event.eventId} ${describe(event)}`);
+}
 
 const server = http.createServer((req, res) => {
   const token = webhookValidationToken(req.url);
@@ -79,31 +120,31 @@ const server = http.createServer((req, res) => {
     res.writeHead(405).end();
     return;
   }
+  // The headers say who is calling: a delivery without our token is refused before a byte of its
+  // body is read, and a body past MAX_BODY is not read on.
+  if (!verifyWebhook(req.headers, callBackToken)) {
+    console.error('refused a delivery without our kz-callback-token');
+    refuse(req, res, 401);
+    return;
+  }
+  if (Number(req.headers['content-length']) > MAX_BODY) {
+    console.error(`refused a delivery of ${req.headers['content-length']} bytes`);
+    refuse(req, res, 413);
+    return;
+  }
   const chunks = [];
-  req.on('data', (c) => chunks.push(c));
+  let size = 0;
+  req.on('data', (c) => {
+    size += c.length;
+    if (size > MAX_BODY) {
+      console.error(`refused a delivery of more than ${MAX_BODY} bytes`);
+      refuse(req, res, 413);
+      return;
+    }
+    chunks.push(c);
+  });
   req.on('end', () => {
-    if (!verifyWebhook(req.headers, callBackToken)) {
-      console.error('refused a delivery without our kz-callback-token');
-      res.writeHead(401).end();
-      return;
-    }
-    let event;
-    try {
-      event = parseWebhookEvent(Buffer.concat(chunks));
-    } catch (e) {
-      console.error(e instanceof KaizalaError ? e.message : String(e));
-      res.writeHead(400).end();
-      return;
-    }
-    // Answer 2xx for a duplicate too: the platform only wants to know it arrived.
-    res.writeHead(200).end();
-    if (seen.has(event.eventId)) {
-      console.error(`duplicate delivery of ${event.eventId} ignored`);
-      return;
-    }
-    seen.add(event.eventId);
-    if (seen.size > 10_000) seen.delete(seen.values().next().value);
-    console.log(`${event.eventType} ${event.eventId} ${describe(event)}`);
+    if (!res.headersSent) deliver(Buffer.concat(chunks), res);
   });
 });
 

@@ -742,13 +742,18 @@ export interface ImportMembersOptions extends CallOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Numbers per `addMembers` call, 1–1000; default 100. */
   batchSize?: number;
+  /**
+   * The most rows the file may hold (the header and blank lines not counted); default 100,000. A
+   * longer file is refused with `too_large` (field `csv`) before anything is sent.
+   */
+  maxRows?: number;
   /** The name kept in the record; default the File's name, else `members.csv`. */
   fileName?: string;
 }
 export interface UploadError {
   /** The record's place in the file, the header being row 1. */
   row: number;
-  /** As written in the file. */
+  /** As written in the file (its first 64 characters). */
   mobileNumber: string;
   reason: string;
 }
@@ -775,10 +780,16 @@ export interface UploadRecord {
   /** Rows repeating a number of an earlier row. */
   duplicates: number;
   failed: number;
+  /** The errors of the first 1,000 rows with one, in row order. */
   errors: UploadError[];
-  /** `errors` as CSV text: `row,mobileNumber,reason`. */
+  /** Errors not in `errors` (`failed` counts them all). */
+  errorsOmitted: number;
+  /** `errors` as CSV text: `row,mobileNumber,reason`; cells a spreadsheet would run as a formula get a leading `'`. */
   errorLogCsv: string;
+  /** The first 1,000 rows with a usable number. */
   members: ImportedMember[];
+  /** Rows with a usable number not in `members`. */
+  membersOmitted: number;
 }
 
 // ─── Users and bots ─────────────────────────────────────────────────────────────────────────────

@@ -64,6 +64,9 @@ count package-tests
 # What a browser loads for the minimal app, and the whole package, within tests/size/budget.json.
 run size-tests scripts/with-emulator.sh -- node --test tests/size/
 count size-tests
+# Servers of the suite's own on 127.0.0.1 that redirect, loop, send huge bodies, echo tokens.
+run hostile-tests node --test tests/hostile/
+count hostile-tests
 run page-tests scripts/with-emulator.sh --static www -- node --test tests/page/
 count page-tests
 

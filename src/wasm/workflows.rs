@@ -6,35 +6,24 @@ use super::store::Store;
 use super::KaizalaClient;
 use crate::error::{Error, ErrorCode};
 use crate::normalize::{next_cursor, normalize_response, page_items};
-use crate::uploads::{self, on_batch_error, BatchFailure, Upload};
+use crate::uploads::{self, on_batch_error, BatchFailure, ExportPages, Pending, Survey, Upload};
 use crate::{connections, members, subscribers, webhooks};
 use js_sys::{Function, Promise};
 use serde_json::{json, Value};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
-/// The text of a CSV argument: a string, or a `Blob`/`File` (read with `text()`); and the file
-/// name it carries, if any.
-async fn csv_text(op: &str, v: &JsValue) -> Result<(String, Option<String>), Error> {
-    if let Some(s) = v.as_string() {
-        return Ok((s, None));
+mod source;
+use source::CsvSource;
+
+fn check_abort(signal: &Option<AbortSignal>, op: &str) -> Result<(), Error> {
+    if signal.as_ref().is_some_and(AbortSignal::aborted) {
+        return Err(Error::new(ErrorCode::Aborted, op, "the call was aborted"));
     }
-    if v.is_instance_of::<web_sys::Blob>() {
-        let p = call_method(v, "text", &[])
-            .ok()
-            .and_then(|p| p.dyn_into::<Promise>().ok())
-            .ok_or_else(|| Error::invalid(op, "csv", "could not be read"))?;
-        let text = JsFuture::from(p)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .ok_or_else(|| Error::invalid(op, "csv", "could not be read as text"))?;
-        return Ok((text, get(v, "name").as_string()));
-    }
-    Err(Error::invalid(op, "csv", "must be CSV text or a Blob/File"))
+    Ok(())
 }
 
 /// `addMembers` for one batch; `Ok(())` when the platform took all of them.
@@ -46,6 +35,9 @@ async fn add_batch(
 ) -> Result<(), Error> {
     let spec = members::add_members(group_id, &json!(numbers))?;
     let v = normalize_response("addMembers", inner.send(spec, None, signal.clone()).await?);
+    if !v.is_object() {
+        return Err(not_the_answer("addMembers", "is not a JSON object"));
+    }
     if v.get("result") == Some(&Value::Bool(false)) {
         return Err(Error::new(
             ErrorCode::Server,
@@ -56,57 +48,134 @@ async fn add_batch(
     Ok(())
 }
 
+fn not_the_answer(op: &str, what: &str) -> Error {
+    Error::new(ErrorCode::InvalidResponse, op, format!("the answer {what}"))
+}
+
+/// A listing's answer, normalised: an object whose `key`, when there, is a list.
+fn listing(op: &str, key: &str, v: Value) -> Result<Value, Error> {
+    let v = normalize_response(op, v);
+    if !v.is_object() {
+        return Err(not_the_answer(op, "is not a JSON object"));
+    }
+    if v.get(key)
+        .is_some_and(|items| !items.is_array() && !items.is_null())
+    {
+        return Err(not_the_answer(
+            op,
+            &format!("has a {key} that is not a list"),
+        ));
+    }
+    Ok(v)
+}
+
 fn progress(f: &Option<Function>, up: &Upload) {
     notify(f, &to_js(&up.progress()));
 }
 
-async fn import(
-    inner: Rc<Inner>,
-    group_id: String,
-    text: String,
-    file_name: String,
-    batch_size: usize,
-    on_progress: Option<Function>,
-    signal: Option<AbortSignal>,
-) -> Result<Value, Error> {
-    const OP: &str = "importMembers";
-    let mut up = Upload::parse(OP, &file_name, &text, now())?;
-    // Numbers already in the group are not sent again (and are not errors).
-    let listing = inner
-        .send(members::list_members(&group_id)?, None, signal.clone())
-        .await?;
-    up.mark_existing(&normalize_response("listMembers", listing));
-    progress(&on_progress, &up);
-    'batches: for batch in up.batches(batch_size) {
-        match add_batch(&inner, &group_id, up.numbers(&batch), &signal).await {
-            Ok(()) => up.settle(&batch, Ok(())),
-            Err(e) if e.code == ErrorCode::Aborted => return Err(e),
-            Err(e) => match on_batch_error(&e, batch.len()) {
-                BatchFailure::FailBatch => up.settle(&batch, Err(&e.message)),
+/// Why a batch failed, as the upload record keeps it: no secret of the client in it.
+fn reason_of(inner: &Inner, e: &Error) -> String {
+    let secrets = inner.secrets();
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    crate::error::redact(&e.message, &refs)
+}
+
+/// Sends one batch (row by row when the platform refuses something in it) and settles it.
+async fn send_batch(
+    inner: &Rc<Inner>,
+    group_id: &str,
+    up: &mut Upload,
+    batch: Vec<Pending>,
+    signal: &Option<AbortSignal>,
+    on_progress: &Option<Function>,
+) -> Result<(), Error> {
+    if let Some(reason) = up.stopped() {
+        up.settle(&batch, Err(&reason));
+        return Ok(());
+    }
+    match add_batch(inner, group_id, Upload::numbers(&batch), signal).await {
+        Ok(()) => up.settle(&batch, Ok(())),
+        Err(e) if e.code == ErrorCode::Aborted => return Err(e),
+        Err(e) => {
+            let reason = reason_of(inner, &e);
+            match on_batch_error(&e, batch.len()) {
+                BatchFailure::FailBatch => up.settle(&batch, Err(&reason)),
                 BatchFailure::FailAll => {
-                    up.settle(&batch, Err(&e.message));
-                    up.fail_rest(&e.message);
-                    progress(&on_progress, &up);
-                    break 'batches;
+                    up.settle(&batch, Err(&reason));
+                    up.stop(&reason);
                 }
                 BatchFailure::Isolate => {
                     // One at a time, to find the rows the platform refuses.
                     for one in batch.chunks(1) {
-                        match add_batch(&inner, &group_id, up.numbers(one), &signal).await {
+                        if let Some(reason) = up.stopped() {
+                            up.settle(one, Err(&reason));
+                            continue;
+                        }
+                        match add_batch(inner, group_id, Upload::numbers(one), signal).await {
                             Ok(()) => up.settle(one, Ok(())),
                             Err(e) if e.code == ErrorCode::Aborted => return Err(e),
-                            Err(e) if on_batch_error(&e, 1) == BatchFailure::FailAll => {
-                                up.settle(one, Err(&e.message));
-                                up.fail_rest(&e.message);
-                                progress(&on_progress, &up);
-                                break 'batches;
+                            Err(e) => {
+                                let reason = reason_of(inner, &e);
+                                up.settle(one, Err(&reason));
+                                if on_batch_error(&e, 1) == BatchFailure::FailAll {
+                                    up.stop(&reason);
+                                }
                             }
-                            Err(e) => up.settle(one, Err(&e.message)),
                         }
                     }
                 }
-            },
+            }
         }
+    }
+    // A stopped upload reports once, when the rest of the file has been failed too.
+    if up.stopped().is_none() {
+        progress(on_progress, up);
+    }
+    Ok(())
+}
+
+/// An upload: the file is read twice, piece by piece — first to check and count it (nothing is
+/// sent for a bad file or one past `max_rows`), then to send it in batches.
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    inner: Rc<Inner>,
+    group_id: String,
+    source: CsvSource,
+    file_name: String,
+    batch_size: usize,
+    max_rows: usize,
+    on_progress: Option<Function>,
+    signal: Option<AbortSignal>,
+) -> Result<Value, Error> {
+    const OP: &str = "importMembers";
+    let mut survey = Survey::new(OP, max_rows);
+    let mut pieces = source.pieces();
+    while let Some(records) = pieces.next(OP).await? {
+        check_abort(&signal, OP)?;
+        survey.take(&records)?;
+    }
+    let mut up = Upload::new(survey, &file_name, batch_size, now())?;
+    // Numbers already in the group are not sent again (and are not errors).
+    let members = inner
+        .send(members::list_members(&group_id)?, None, signal.clone())
+        .await?;
+    up.mark_existing(&listing("listMembers", "members", members)?);
+    progress(&on_progress, &up);
+    let mut pieces = source.pieces();
+    loop {
+        check_abort(&signal, OP)?;
+        let batches = match pieces.next(OP).await? {
+            Some(records) => up.take(&records),
+            None => break,
+        };
+        for batch in batches {
+            send_batch(&inner, &group_id, &mut up, batch, &signal, &on_progress).await?;
+        }
+    }
+    if let Some(batch) = up.finish() {
+        send_batch(&inner, &group_id, &mut up, batch, &signal, &on_progress).await?;
+    }
+    if up.stopped().is_some() {
         progress(&on_progress, &up);
     }
     Ok(up.record(&group_id, now()))
@@ -121,15 +190,22 @@ async fn all_subscribers(
     const OP: &str = "listSubscribers";
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
+    let mut pages = ExportPages::default();
     loop {
         let mut opts = json!({ "count": subscribers::MAX_PAGE });
         if let Some(c) = &cursor {
             opts["cursor"] = json!(c);
         }
         let spec = subscribers::list_subscribers(group_id, &opts)?;
-        let page = normalize_response(OP, inner.send(spec, None, signal.clone()).await?);
+        let page = listing(
+            OP,
+            "subscribers",
+            inner.send(spec, None, signal.clone()).await?,
+        )?;
         items.extend(page_items(OP, &page));
-        match next_cursor(OP, &page, cursor.as_deref()) {
+        // No `previous` for `next_cursor`: a cursor handed back again is for `pages` to refuse,
+        // not an end.
+        match pages.next(OP, next_cursor(OP, &page, None))? {
             Some(next) => cursor = Some(next),
             None => return Ok(items),
         }
@@ -181,9 +257,11 @@ fn default_store(op: &str, storage: &JsValue) -> Result<Store, Error> {
 
 #[wasm_bindgen(js_class = KaizalaClient)]
 impl KaizalaClient {
-    /// `importMembers(groupId, csv, {onProgress?, batchSize?, fileName?, signal?}?)` → the upload
-    /// record `{groupId, fileName, startedAt, completedAt, status, total, added, alreadyMembers,
-    /// duplicates, failed, errors: [{row, mobileNumber, reason}], errorLogCsv, members}`.
+    /// `importMembers(groupId, csv, {onProgress?, batchSize?, maxRows?, fileName?, signal?}?)` →
+    /// the upload record `{groupId, fileName, startedAt, completedAt, status, total, added,
+    /// alreadyMembers, duplicates, failed, errors: [{row, mobileNumber, reason}], errorsOmitted,
+    /// errorLogCsv, members, membersOmitted}`. A file of more than `maxRows` rows (default
+    /// 100,000) is refused with `too_large` before anything is sent.
     #[wasm_bindgen(js_name = importMembers)]
     pub fn import_members(&self, group_id: JsValue, csv: JsValue, options: JsValue) -> Promise {
         const OP: &str = "importMembers";
@@ -210,34 +288,50 @@ impl KaizalaClient {
                         Error::invalid(OP, "batchSize", "must be a whole number from 1 to 1000")
                     })?,
             };
+            let max_rows = match get(&options, "maxRows") {
+                v if is_nullish(&v) => uploads::DEFAULT_MAX_ROWS,
+                v => v
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(n))
+                    .map(|n| n as usize)
+                    .ok_or_else(|| {
+                        Error::invalid(OP, "maxRows", "must be a whole number of at least 1")
+                    })?,
+            };
             let file_name = opt_str_arg(OP, "fileName", &get(&options, "fileName"))?;
-            Ok::<_, Error>((group_id, signal, on_progress, batch_size, file_name))
+            let (source, blob_name) = CsvSource::of(OP, &csv)?;
+            let name = file_name
+                .or(blob_name)
+                .unwrap_or_else(|| "members.csv".to_string());
+            Ok::<_, Error>((
+                group_id,
+                signal,
+                on_progress,
+                batch_size,
+                max_rows,
+                source,
+                name,
+            ))
         })();
-        let (group_id, signal, on_progress, batch_size, file_name) = match prepared {
+        let (group_id, signal, on_progress, batch_size, max_rows, source, name) = match prepared {
             Ok(x) => x,
             Err(e) => return self.reject(e, OP),
         };
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let r = async {
-                let (text, blob_name) = csv_text(OP, &csv).await?;
-                let name = file_name
-                    .or(blob_name)
-                    .unwrap_or_else(|| "members.csv".to_string());
-                import(
-                    inner.clone(),
-                    group_id,
-                    text,
-                    name,
-                    batch_size,
-                    on_progress,
-                    signal,
-                )
-                .await
-            };
-            r.await
-                .map(|v| to_js(&v))
-                .map_err(|e| inner.js_error(e, OP))
+            import(
+                inner.clone(),
+                group_id,
+                source,
+                name,
+                batch_size,
+                max_rows,
+                on_progress,
+                signal,
+            )
+            .await
+            .map(|v| to_js(&v))
+            .map_err(|e| inner.js_error(e, OP))
         })
     }
 
@@ -256,14 +350,18 @@ impl KaizalaClient {
         };
         let inner = self.inner.clone();
         future_to_promise(async move {
-            match inner.send(spec, None, signal).await {
-                Ok(v) => {
-                    let items = page_items("listMembers", &normalize_response("listMembers", v));
-                    let csv = uploads::export_csv(&items, uploads::MEMBER_COLUMNS);
-                    Ok(JsValue::from_str(&csv))
-                }
-                Err(e) => Err(inner.js_error(e, OP)),
-            }
+            let r = async {
+                let v = listing(
+                    "listMembers",
+                    "members",
+                    inner.send(spec, None, signal).await?,
+                )?;
+                let items = page_items("listMembers", &v);
+                Ok(uploads::export_csv(&items, uploads::MEMBER_COLUMNS))
+            };
+            r.await
+                .map(|csv: String| JsValue::from_str(&csv))
+                .map_err(|e| inner.js_error(e, OP))
         })
     }
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const PKG = path.join(ROOT, 'pkg');
+// KAIZALA_PKG_DIR runs the tests against another build of the package (say, one of an older commit).
+export const PKG = process.env.KAIZALA_PKG_DIR ? path.resolve(process.env.KAIZALA_PKG_DIR) : path.join(ROOT, 'pkg');
 const WORK = path.join(ROOT, 'target/pkg-test');
 
 /** Headless Chromium from Debian; nothing is ever downloaded. */

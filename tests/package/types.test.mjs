@@ -87,9 +87,10 @@ export async function main(): Promise<number> {
   const limited = new KaizalaClient({ applicationId: 'app', rateLimit: { calls: 10, windowMs: 1000 } });
   new KaizalaClient({ applicationId: 'app', rateLimit: false, maxResponseBytes: 1048576 });
   const record: UploadRecord = await limited.importMembers('g', new Blob(['mobileNumber\\n+911000000001']), {
-    batchSize: 50, onProgress: (p) => console.log(p.done, p.total, p.failed),
+    batchSize: 50, maxRows: 500_000, onProgress: (p) => console.log(p.done, p.total, p.failed),
   });
   const status: 'Completed' | 'CompletedWithErrors' | 'Failed' = record.status;
+  const omitted: number = record.errorsOmitted + record.membersOmitted;
   const csv: string = (await client.exportMembers('g')) + (await client.exportSubscribers('g')) + record.errorLogCsv;
   const held: Connection[] = KaizalaClient.connections('local');
   const removed: number = KaizalaClient.removeConnection('sales', 'session');
@@ -119,6 +120,7 @@ const BAD = [
   `new KaizalaClient({ applicationId: 'a', maxResponseBytes: '16MB' });`,
   `void client.subscribers('g', { maxPages: 'all' });`,
   `void client.importMembers('g', 42);`,
+  `void client.importMembers('g', 'csv', { maxRows: 'many' });`,
   `void (async () => { const r = await client.importMembers('g', 'csv'); const s: 'Done' = r.status; })();`,
   `void ((e: import('kaizala').WebhookEvent) => e.eventType === 'TextMessageCreated' && e.data.member);`,
   `const c: 'nope' = new KaizalaError('m').code;`,

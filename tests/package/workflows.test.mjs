@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { ROOT, clientOptions, emulatorUrl, installedProject, seed } from './helpers.mjs';
@@ -55,12 +56,50 @@ function lines(stream) {
   return { all, until };
 }
 
+/**
+ * Sends a POST to `url` over a raw socket: the headers, then `body` (strings or Buffers, written as
+ * the socket takes them) — and never the rest, so a server that waits for the end of the body never
+ * answers. Resolves with the status the server answered meanwhile; rejects after `ms` without one.
+ */
+function postWithoutEnd(url, headers, body, ms = 3000) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(u.port), u.hostname);
+    let answer = '';
+    const done = (f, v) => {
+      clearTimeout(timer);
+      socket.destroy();
+      f(v);
+    };
+    const timer = setTimeout(() => done(reject, new Error(`no answer within ${ms} ms while the body was still coming`)), ms);
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      answer += d;
+      const m = answer.match(/^HTTP\/1\.1 (\d{3})/);
+      if (m) done(resolve, Number(m[1]));
+    });
+    socket.on('close', () => done(reject, new Error(`closed without an answer: ${JSON.stringify(answer)}`)));
+    const head = Object.entries({ host: u.host, ...headers }).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+    socket.write(`POST ${u.pathname} HTTP/1.1\r\n${head}\r\n\r\n`);
+    const pieces = [...body];
+    const pump = () => {
+      while (pieces.length) if (!socket.write(pieces.shift())) return void socket.once('drain', pump);
+    };
+    pump();
+  });
+}
+
 describe('examples/webhook-receiver.mjs', () => {
   test('registers itself, prints each event once though one came twice, and removes its webhook on SIGTERM', async () => {
     // Run from inside the consumer project, so `import('kaizala')` is the packed tarball.
     const file = path.join(project.dir, 'webhook-receiver.mjs');
     fs.copyFileSync(path.join(ROOT, 'examples/webhook-receiver.mjs'), file);
-    const child = spawn(process.execPath, [file, emulatorUrl()], { cwd: project.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const callBackToken = `cb-${Date.now().toString(36)}`;
+    const child = spawn(process.execPath, [file, emulatorUrl()], {
+      cwd: project.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KAIZALA_CALLBACK_TOKEN: callBackToken },
+    });
     const out = lines(child.stdout);
     const err = lines(child.stderr);
     const exited = new Promise((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
@@ -86,6 +125,18 @@ describe('examples/webhook-receiver.mjs', () => {
       // A delivery without the callback token is refused; a validation GET is answered.
       const forged = await fetch(receiver, { method: 'POST', headers: { 'kz-callback-token': 'guess' }, body: '{}' });
       assert.equal(forged.status, 401);
+      // The token is checked before the body is read: refused at once, though the body never ends.
+      assert.equal(await postWithoutEnd(receiver, { 'kz-callback-token': 'guess', 'content-length': 10_000_000 }, ['{"x":']), 401);
+      assert.equal(await postWithoutEnd(receiver, { 'content-length': 10_000_000 }, ['{"x":']), 401);
+      // With the token, a body past 1 MiB is refused (413) without reading on: declared…
+      assert.equal(await postWithoutEnd(receiver, { 'kz-callback-token': callBackToken, 'content-length': 5 * 1024 * 1024 }, ['{"x":']), 413);
+      // …or sent in chunks, cut off once past the limit.
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const chunks = Array.from({ length: 24 }, () => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+      assert.equal(await postWithoutEnd(receiver, { 'kz-callback-token': callBackToken, 'transfer-encoding': 'chunked' }, chunks), 413);
+      // A delivery with the token and a body of the right size is read.
+      const odd = await fetch(receiver, { method: 'POST', headers: { 'kz-callback-token': callBackToken }, body: '{}' });
+      assert.equal(odd.status, 400, 'read, and refused as no event');
       const v = await fetch(`${receiver}?validationToken=v-123`);
       assert.equal(await v.text(), 'v-123');
       child.kill('SIGTERM');
@@ -114,7 +165,8 @@ describe('member uploads and exports', () => {
     assert.equal(record.status, 'CompletedWithErrors');
     assert.deepEqual([record.total, record.added, record.duplicates, record.failed], [302, 300, 1, 1]);
     assert.equal(record.fileName, 'pune.csv');
-    assert.equal(record.errorLogCsv, 'row,mobileNumber,reason\r\n302,+91 12,"not a mobile number in E.164 (+, then 8 to 15 digits)"\r\n');
+    // A cell starting with + that is not a number in E.164 is kept from running as a formula.
+    assert.equal(record.errorLogCsv, 'row,mobileNumber,reason\r\n302,\'+91 12,"not a mobile number in E.164 (+, then 8 to 15 digits)"\r\n');
     assert.deepEqual(progress.at(-1), { done: 302, total: 302, failed: 1 });
     assert.equal(progress.length, 1 + 6);
     const log = (await dev('requests')).requests.slice(since);
