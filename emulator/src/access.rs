@@ -155,6 +155,18 @@ impl Caller {
         }
     }
 
+    /// Any one of `scopes` (a permission whose read and write scopes both allow a call:
+    /// docs/platform.md, choice S1).
+    pub fn need_any(&self, scopes: &[&str]) -> ApiResult<()> {
+        match scopes.iter().find(|s| self.scopes.iter().any(|x| x == *s)) {
+            Some(_) => Ok(()),
+            None => Err(ApiError::forbidden(format!(
+                "this token was not granted the {} scope",
+                scopes.join(" or ")
+            ))),
+        }
+    }
+
     /// The caller's role in a group, if the token reaches it.
     ///
     /// A group token is admin in its own group only. Otherwise: the caller's membership role; an

@@ -21,6 +21,7 @@ pub mod origins;
 pub mod paths;
 pub mod pins;
 pub mod reactions;
+pub mod resources;
 pub mod saving;
 pub mod seed;
 pub mod shared;

@@ -290,7 +290,7 @@ async fn upload(
     mp: Result<Multipart, MultipartRejection>,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
     // A body that is not multipart at all is a 415, as the media page says (choice R8).
@@ -388,7 +388,7 @@ async fn from_url(
     body: Value,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
     let raw = req_str(&body, &["mediaUrl"], "mediaUrl")?;

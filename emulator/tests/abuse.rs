@@ -86,8 +86,8 @@ async fn a_chain_of_sub_groups_stops_at_the_depth_limit() {
         )
         .await;
     assert_eq!(st, 200, "{tree}");
-    assert_eq!(nesting(&tree), MAX_DEPTH);
-    assert_eq!(tree["userCount"], 1);
+    assert_eq!(nesting(&tree["groups"][0]), MAX_DEPTH);
+    assert_eq!(tree["groups"][0]["userCount"], 1);
 
     // Hanging the chain under another group would make it deeper than the limit: refused too.
     let other = create_group(&e, &s, "Above").await;
@@ -106,7 +106,7 @@ async fn a_chain_of_sub_groups_stops_at_the_depth_limit() {
         .call(&s, "GET", &format!("groups/{top}/subGroups"), None)
         .await;
     assert_eq!(st, 200);
-    let below_top = second["subGroups"][0]["groupId"]
+    let below_top = second["groups"][0]["subGroups"][0]["groupId"]
         .as_str()
         .unwrap()
         .to_string();
@@ -174,7 +174,7 @@ async fn a_chain_saved_before_the_limit_is_walked_without_recursion() {
         )
         .await;
     assert_eq!(st, 200, "{tree}");
-    assert_eq!(nesting(&tree), MAX_DEPTH);
+    assert_eq!(nesting(&tree["groups"][0]), MAX_DEPTH);
     let (st, top) = e
         .call(&admin, "GET", &format!("groups/{}", chain[0]), None)
         .await;
@@ -281,7 +281,7 @@ async fn shared_sub_groups_cannot_make_an_answer_explode() {
         .call(&s, "GET", &format!("groups/{top}/subGroups"), None)
         .await;
     assert_eq!(st, 200, "{body}");
-    assert_eq!(body["subGroups"].as_array().unwrap().len(), 2);
+    assert_eq!(body["groups"][0]["subGroups"].as_array().unwrap().len(), 2);
 }
 
 // ---- webhooks ----------------------------------------------------------------------------------

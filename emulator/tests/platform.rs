@@ -897,7 +897,7 @@ async fn the_seed_describes_the_demo_tenant() {
             None,
         )
         .await;
-    let subs = tree["subGroups"].as_array().unwrap();
+    let subs = tree["groups"][0]["subGroups"].as_array().unwrap();
     assert_eq!(subs.len(), 2);
     assert!(
         subs.iter()

@@ -19,7 +19,8 @@ use crate::shared::AppState;
 use crate::state::{random_token, Ms, Role, Webhook, DAY_MS, MAX_INSTANT};
 use crate::world::World;
 
-/// The event types of §5, in the order the platform lists them.
+/// The event types of docs/platform.md#event-types: the thirteen of the connector pages in their
+/// order, then the four the platform's exported requests also subscribe to (choice W2).
 pub const EVENT_TYPES: &[&str] = &[
     "ActionCreated",
     "ActionResponse",
@@ -34,14 +35,18 @@ pub const EVENT_TYPES: &[&str] = &[
     "MemberRemoved",
     "GroupAdded",
     "GroupRemoved",
+    "PollCreated",
+    "PollResponse",
+    "LetsMeetCreated",
+    "LetsMeetResponse",
 ];
 
 pub const OBJECT_TYPES: &[&str] = &["Group", "Action", "ActionPackage"];
 
-/// Failed tries after which a webhook is disabled: the first try plus 6 retries (§5).
+/// Failed tries after which a webhook is disabled: the first try plus 6 retries (docs/platform.md#delivery).
 pub const MAX_FAILURES: u32 = 7;
 
-/// A registration without `validity` lasts two years (§5).
+/// A registration without `validity` lasts two years (docs/platform.md#post-v1webhook--register).
 pub const DEFAULT_VALIDITY_MS: Ms = 2 * 365 * DAY_MS;
 
 /// The most of a callback's answer to the validation request that is read.
@@ -79,7 +84,7 @@ fn object_id(body: &Value) -> ApiResult<Option<String>> {
     }
 }
 
-/// `eventTypes`: at least one, each one of the 13 documented types; repeats are dropped.
+/// `eventTypes`: at least one, each one of `EVENT_TYPES`; repeats are dropped.
 fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
     let Some(list) = opt_array(body, &["eventTypes", "EventTypes"], "eventTypes")? else {
         return Ok(None);
@@ -112,7 +117,7 @@ fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
     Ok(Some(out))
 }
 
-/// `callBackUrl` (also read as `callbackUrl`, §8): an absolute http or https URL.
+/// `callBackUrl` (also read as the listing's `callbackUrl`, choice W1): an absolute http or https URL.
 fn callback_url(body: &Value) -> ApiResult<Option<String>> {
     let Some(url) = opt_str(
         body,
@@ -224,7 +229,7 @@ fn seconds(ms: u64) -> String {
     }
 }
 
-/// §5: `GET {callBackUrl}?validationToken=<random>` must answer 2xx with the token as its body
+/// `GET {callBackUrl}?validationToken=<random>` (docs/platform.md#post-v1webhook--register) must answer 2xx with the token as its body
 /// (surrounding whitespace ignored) within the configured time. The world lock is not held here.
 async fn validate_callback(state: &AppState, url: &str) -> ApiResult<()> {
     let token = random_token();
@@ -315,8 +320,10 @@ async fn register(
         let mut w = state.world();
         // Checked again: the world may have changed while the callback was being validated.
         check_object(&w, &caller, &object_type, &object_id)?;
-        let now = w.now();
-        let validity = validity(&body, now)?.unwrap_or(now.saturating_add(DEFAULT_VALIDITY_MS));
+        // Unique and increasing, so the listing (oldest first) has one order.
+        let created_at = w.instant();
+        let validity =
+            validity(&body, created_at)?.unwrap_or(created_at.saturating_add(DEFAULT_VALIDITY_MS));
         let id = crate::state::new_id();
         w.webhooks.insert(
             id.clone(),
@@ -332,7 +339,7 @@ async fn register(
                 callback_context: context,
                 // The registration takes no filters; listed as an empty list.
                 filters: json!([]),
-                created_at: now,
+                created_at,
                 validity,
                 active: true,
                 queue: Default::default(),
@@ -385,8 +392,9 @@ pub fn access(w: &World, caller: &Caller, h: &Webhook) -> Access {
     }
 }
 
-/// A listed webhook. `active` is false when disabled or past its validity; `callbackToken`
-/// is there only for a caller who may manage the webhook.
+/// A listed webhook, spelled as the connector page's sample and table (choice W1). `active` is false
+/// when disabled or past its validity; `callbackToken` is there only for a caller who may manage the
+/// webhook; `callBackContext` is the value registered (null when none was).
 fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
     let mut v = json!({
         "id": h.id,
@@ -395,6 +403,7 @@ fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
         "events": h.event_types,
         "filters": h.filters,
         "callbackUrl": h.callback_url,
+        "callBackContext": h.callback_context.clone().unwrap_or(Value::Null),
         "ts": h.created_at,
         "validity": h.validity,
         "active": h.active && h.validity > now,
