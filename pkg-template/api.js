@@ -5,7 +5,8 @@
 function wrap(raw) {
   /**
    * The error every refused or failed call rejects with. The wasm binding builds these objects
-   * itself (with `code`, `status`, `retryAfter`, `operation`, `field`) and gives them this prototype,
+   * itself (with `code`, `status`, `retryAfter`, `operation`, `field`, `platformCode`) and gives
+   * them this prototype,
    * so `instanceof KaizalaError` and `instanceof Error` both hold.
    */
   class KaizalaError extends Error {
@@ -18,6 +19,7 @@ function wrap(raw) {
       this.retryAfter = typeof d.retryAfter === 'number' ? d.retryAfter : undefined;
       this.operation = typeof d.operation === 'string' ? d.operation : '';
       this.field = typeof d.field === 'string' ? d.field : undefined;
+      this.platformCode = typeof d.platformCode === 'string' ? d.platformCode : undefined;
     }
   }
   Object.defineProperty(KaizalaError.prototype, 'name', {

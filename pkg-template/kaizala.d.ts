@@ -28,6 +28,7 @@ export interface KaizalaErrorDetails {
   retryAfter?: number;
   operation?: string;
   field?: string;
+  platformCode?: string;
   cause?: unknown;
 }
 
@@ -49,6 +50,11 @@ export class KaizalaError extends Error {
   operation: string;
   /** The input field to blame (`invalid_input`, and server refusals that name one). */
   field?: string;
+  /**
+   * The platform's own `errorCode` when the server's answer carried one, as sent (e.g.
+   * `"InvalidToken"`, `"InvalidParameters"`); `code` is what it maps to.
+   */
+  platformCode?: string;
 }
 
 /** Every code a {@link KaizalaError} may carry. */
@@ -132,7 +138,7 @@ export interface KaizalaClientOptions {
   onResponse?: (event: RequestEvent) => void;
   /**
    * Keeps to the platform's throttle by queueing calls in the client: by default at most 100 calls
-   * a minute per connector (§1), shared by every client of that connector in this JS realm. `false`
+   * a minute per connector (the platform's throttle), shared by every client of that connector in this JS realm. `false`
    * turns it off; `{calls, windowMs}` sets another limit.
    */
   rateLimit?: false | RateLimit;
@@ -233,8 +239,19 @@ export interface Group {
   currentLevelUserCount?: number;
   callerRole?: Role | (string & {});
   currentLevelSubGroupCount?: number;
+  currentLevelParentGroupCount?: number;
+  /** Distinct users in the whole hierarchy (with `showDetail` and in `getGroup`). */
+  uniqueUserCount?: number;
+  /** Members of the group itself who have not used Kaizala yet. */
+  currentLevelUnProvisionedUserCount?: number;
+  /** Users in the whole hierarchy who have not used Kaizala yet. */
+  unProvisionedUserCount?: number;
+  isDuplicate?: boolean;
+  /** The caller administers the group. */
+  isEditable?: boolean;
+  isDetailsReadable?: boolean;
   welcomeMessage?: string;
-  /** In `listSubGroups` answers. */
+  /** In `listSubGroups` answers: the next level, each with its own `subGroups` under `fetchAllGroups`. */
   subGroups?: Group[];
 }
 
@@ -249,8 +266,8 @@ export interface CreateGroupOptions {
 export interface CreateGroupResult {
   groupName: string;
   groupId: string;
-  /** Members added besides the caller. */
-  membersAdded: number;
+  /** `true` when every listed number was added. */
+  membersAdded: boolean;
 }
 
 export interface ListGroupsOptions {
@@ -330,8 +347,17 @@ export interface SendMessageOptions {
   /** Public groups: send to these subscribers. */
   subscribers?: string[];
 }
+/** A listed number a message or action to subscribers did not reach. */
+export interface FailedRecipient {
+  subscriber: string;
+  subscriberId?: string | null;
+  errorReason?: string;
+  errorCode?: string;
+}
 export interface ReferenceResult {
   referenceId: string;
+  /** Sent to listed subscribers: the numbers that are not subscribers (the others got it). */
+  failedResult?: FailedRecipient[];
 }
 
 export interface ListMessagesOptions {
@@ -406,9 +432,12 @@ export interface JobBody {
 }
 export interface PollBody {
   question: string;
+  /** `image`: a `mediaResource`. */
   choices: Array<{ title: string; image?: string }>;
   /** Default 720. */
   expiryInHours?: number;
+  /** Only the sender sees the results. */
+  isSenderOnly?: boolean;
 }
 export interface SurveyBody {
   title: string;
@@ -430,7 +459,8 @@ export interface LetsMeetBody {
   isSenderOnly?: boolean;
 }
 export interface AnnouncementBody {
-  title: string;
+  /** Default: `Sent by <your name>`. */
+  title?: string;
   message: string;
   mediaResources?: string[];
 }
@@ -457,6 +487,8 @@ export type PostActionOptions = SubscriberDelivery &
 export interface PostActionResult {
   referenceId: string;
   actionId?: string;
+  /** Sent to listed subscribers: the numbers that are not subscribers (the others got it). */
+  failedResult?: FailedRecipient[];
 }
 
 export type PostJobOptions = JobBody & SubscriberDelivery;
@@ -480,24 +512,50 @@ export interface ListActionsOptions {
   count?: number;
 }
 
-/** An action's body as read back (field spellings normalised). */
+/**
+ * An action's summary as listed (`actionBody`), per type as the platform's reference shows it:
+ * a job's `actionId`, `title`, `assigneeCount`, `responseCount`, `isCompleted` (and `dueDate`,
+ * `assignedTo`); a poll's `actionId`, `question`, `isSenderOnly`, `expiryDate`, `choices`; a
+ * meeting's `actionId`, `title`, `startingTime`, `agenda`, `duration`, `isSenderOnly`, `place`; a
+ * survey's `actionId`, `title`, `responseCount`, `expiryDate` (and its `questions`); a picture's
+ * `imageUrl`. Field spellings are normalised.
+ */
 export interface ReadActionBody {
+  actionId?: string;
   title?: string;
   question?: string;
   message?: string;
   caption?: string;
   mediaResource?: string;
   mediaResources?: string[];
+  /** Media actions: where the file is. */
   mediaUrl?: string;
+  /** Pictures. */
+  imageUrl?: string;
+  /** Polls; `image` is a URL. */
   choices?: Array<{ title: string; image?: string }>;
   questions?: Question[];
+  /** Jobs: E.164 numbers. */
   assignedTo?: string[];
-  dueDate?: number | string;
-  expiryInHours?: number;
+  /** Jobs: how many are assigned. */
+  assigneeCount?: number;
+  /** Jobs: assignees who marked it done; polls, meetings, surveys: people who responded. */
+  responseCount?: number;
+  /** Jobs: every assignee is done. */
+  isCompleted?: boolean;
+  /** Jobs: when it falls due (ISO 8601). */
+  dueDate?: string;
+  /** Polls and surveys: when responses stop (ISO 8601). */
+  expiryDate?: string;
+  isSenderOnly?: boolean;
+  isAnonymous?: boolean;
+  acceptMultipleResponses?: boolean;
+  /** ISO 8601. */
   startingTime?: string;
+  /** Minutes. */
   duration?: number;
+  agenda?: string;
   place?: Place;
-  imageUrl?: string;
   latitude?: number;
   longitude?: number;
   [field: string]: unknown;
@@ -520,7 +578,7 @@ export interface ActionPage {
 }
 
 export interface GetActionOptions {
-  /** Include responses (survey, job, package) and results (poll). */
+  /** Include responses (survey, job, poll, meeting, package), results (poll, meeting) and a job's assignees. */
   getDetails?: boolean;
 }
 export interface ActionResponse {
@@ -531,13 +589,15 @@ export interface ActionResponse {
   isCompleted?: boolean;
   [field: string]: unknown;
 }
+/** `actionDetails`: the listing's summary, a job's `status`, and with `getDetails` the drill-down. */
 export interface ActionDetails extends ReadActionBody {
+  /** Jobs: every assignee is done. */
+  status?: boolean;
   responses?: ActionResponse[];
-  /** Polls. */
+  /** Polls and meetings. */
   results?: Array<{ title: string; count: number }>;
-  /** Jobs. */
-  completedCount?: number;
-  assigneeCount?: number;
+  /** Jobs, with `getDetails`. */
+  assignees?: Array<{ assignee: string; assigneeName?: string; isCompleted: boolean; responseId?: string; responseTime?: string }>;
 }
 export interface ActionInfo {
   actionType: ActionType | (string & {});
@@ -628,7 +688,9 @@ export type WebhookObjectType = 'Group' | 'Action' | 'ActionPackage';
 export type WebhookEventType =
   | 'ActionCreated' | 'ActionResponse' | 'SurveyCreated' | 'JobCreated' | 'SurveyResponse'
   | 'JobResponse' | 'TextMessageCreated' | 'AttachmentCreated' | 'Announcement' | 'MemberAdded'
-  | 'MemberRemoved' | 'GroupAdded' | 'GroupRemoved';
+  | 'MemberRemoved' | 'GroupAdded' | 'GroupRemoved'
+  /** A poll's or meeting's own events, sent instead of `ActionCreated`/`ActionResponse` to a webhook that asked for them. */
+  | 'PollCreated' | 'PollResponse' | 'LetsMeetCreated' | 'LetsMeetResponse';
 
 /** JSON data the platform hands back as it was given. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -641,8 +703,9 @@ export interface CreateWebhookOptions {
   callBackUrl: string;
   /** Sent back as header `kz-callback-token` with each event. */
   callBackToken?: string;
+  /** Sent back as `context` with each event, and listed with the webhook. */
   callBackContext?: JsonValue;
-  /** Epoch seconds; default two years. */
+  /** When it stops, in epoch milliseconds; default two years from now. */
   validity?: number;
 }
 export interface UpdateWebhookOptions extends Partial<CreateWebhookOptions> {
@@ -660,9 +723,13 @@ export interface Webhook {
   events: WebhookEventType[];
   filters?: JsonValue;
   callbackUrl: string;
+  /** Only for a caller who may change the webhook. */
   callbackToken?: string | null;
+  /** As registered (`null` when none was). */
   callBackContext?: JsonValue;
+  /** Registered at, epoch milliseconds. */
   ts?: number | string;
+  /** Epoch milliseconds. */
   validity?: number;
   active: boolean;
 }
@@ -701,17 +768,19 @@ export interface WebhookResponseData {
   isUpdateResponse?: boolean;
   responder?: string;
   responderName?: string;
+  responderProfilePic?: string;
   isAnonymous?: boolean;
+  /** A picture answer reads `{mediaUrl, mediaFileName}`, an attachment list a list of them. */
   responseDetails?: { responseWithQuestions?: { title: string; type: string; options?: JsonValue; answer: JsonValue; isInvisible?: boolean }[] };
 }
-/** A webhook event (§5), told apart by `eventType`. */
+/** A webhook event, told apart by `eventType` (media items always as `mediaUrl`/`mediaFileName`). */
 export type WebhookEvent =
   | WebhookEventBase<'TextMessageCreated', { text: string }>
   | WebhookEventBase<'AttachmentCreated', { media: WebhookMedia[]; actionType?: string; caption?: string }>
   | WebhookEventBase<'Announcement', { title: string; text?: string; media?: WebhookMedia[] }>
-  | WebhookEventBase<'JobCreated', { actionId: string; groupId: string; title?: string; dueDate?: number | string; assignedTo?: string[] }>
-  | WebhookEventBase<'JobResponse', { actionId: string; groupId: string; responseId?: string; responseDetails?: { response?: { assignee?: string; assigneeName?: string; isCompleted?: boolean } } }>
-  | WebhookEventBase<'SurveyCreated' | 'ActionCreated' | 'SurveyResponse' | 'ActionResponse', WebhookResponseData>
+  | WebhookEventBase<'JobCreated', { actionId: string; groupId: string; title?: string; /** ISO 8601. */ dueDate?: string; assignedTo?: string[] }>
+  | WebhookEventBase<'JobResponse', { actionId: string; groupId: string; responseId?: string; responseDetails?: { response?: { assignee?: string; assigneeName?: string; assigneeProfilePic?: string; isCompleted?: boolean } } }>
+  | WebhookEventBase<'SurveyCreated' | 'ActionCreated' | 'SurveyResponse' | 'ActionResponse' | 'PollCreated' | 'PollResponse' | 'LetsMeetCreated' | 'LetsMeetResponse', WebhookResponseData>
   | WebhookEventBase<'MemberAdded' | 'MemberRemoved', { member: string; memberName?: string; type?: string; memberProfilePic?: string }>
   | WebhookEventBase<'GroupAdded' | 'GroupRemoved', { groupId: string; groupName?: string }>;
 
@@ -760,7 +829,7 @@ export interface ImportedMember {
   attributes: Record<string, string>;
   outcome: 'added' | 'alreadyMember' | 'duplicate' | 'failed';
 }
-/** An upload's history row, shaped like the platform's (§6). */
+/** An upload's history row, shaped like the management portal's bulk-upload history. */
 export interface UploadRecord {
   groupId: string;
   fileName: string;
@@ -862,7 +931,8 @@ export class KaizalaClient {
   getGroup(groupId: string, options?: CallOptions): Promise<GroupList>;
   createSubGroup(groupId: string, options: CreateSubGroupOptions, call?: CallOptions): Promise<CreateSubGroupResult>;
   addSubGroups(groupId: string, subGroupIds: string[], options?: CallOptions): Promise<ResultAnswer>;
-  listSubGroups(groupId: string, options?: ListSubGroupsOptions & CallOptions, call?: CallOptions): Promise<Group>;
+  /** `{groups: [the group with its subGroups]}`, as the platform's reference answers it. */
+  listSubGroups(groupId: string, options?: ListSubGroupsOptions & CallOptions, call?: CallOptions): Promise<GroupList>;
   removeSubGroup(groupId: string, subGroupId: string, options?: CallOptions): Promise<ResultAnswer>;
 
   // Members and subscribers

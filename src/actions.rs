@@ -1,4 +1,4 @@
-//! Actions (§4): posting each kind, listing, reading, responding, and answer checks.
+//! Actions (docs/platform.md#actions): posting each kind, listing, reading, responding, and answer checks.
 
 use crate::error::Error;
 use crate::media::action_type_for_mime;
@@ -184,7 +184,8 @@ fn action_body(b: &Opts, kind: Kind, to_subscribers: bool) -> Result<Map<String,
             copy(b, &mut body, &["mediaResource", "caption"]);
         }
         Kind::Type("Announcement") => {
-            b.req_str("title")?;
+            // Optional: the platform titles it "Sent by <sender>" (choice C3 of docs/platform.md).
+            b.opt_str("title")?;
             message(
                 b.op(),
                 &b.field("message"),
@@ -206,7 +207,12 @@ fn action_body(b: &Opts, kind: Kind, to_subscribers: bool) -> Result<Map<String,
                 c.opt_str("image")?;
             }
             b.opt_positive("expiryInHours")?;
-            copy(b, &mut body, &["question", "choices", "expiryInHours"]);
+            b.opt_bool("isSenderOnly")?;
+            copy(
+                b,
+                &mut body,
+                &["question", "choices", "expiryInHours", "isSenderOnly"],
+            );
         }
         Kind::Type("LetsMeet") => {
             b.req_str("title")?;
@@ -782,6 +788,14 @@ mod tests {
         assert_eq!(
             b,
             json!({"actionType": "Announcement", "actionBody": {"title": "News", "message": "Hello", "mediaResources": ["m1"]}})
+        );
+        // The swagger's announcement has no title (the platform gives it one).
+        assert_eq!(
+            body(post_announcement(
+                "g",
+                &json!({"message": "Lets test announcement"})
+            )),
+            json!({"actionType": "Announcement", "actionBody": {"message": "Lets test announcement"}})
         );
         assert_eq!(
             field(post_announcement(

@@ -1,4 +1,5 @@
-//! Named connections (§7): the token entries side by side in one storage, listed without a token or secret.
+//! Named connections (pkg-template/README.md#named-connections): the token entries side by side in one
+//! storage, listed without a token or secret.
 
 use crate::tokens::{from_storage, storage_key, token_info, TokenInfo};
 use serde::Serialize;

@@ -70,7 +70,30 @@ impl ErrorCode {
             _ => ErrorCode::InvalidResponse,
         }
     }
+
+    /// The code for the platform's own `errorCode`, when it is one the project knows
+    /// (docs/platform.md, errors and choice E1); others leave the status to decide.
+    pub fn for_platform(code: &str) -> Option<ErrorCode> {
+        let known = [
+            ("InvalidToken", ErrorCode::Unauthorized),
+            ("Unauthenticated", ErrorCode::Unauthorized),
+            ("InvalidParameters", ErrorCode::InvalidInput),
+            ("Forbidden", ErrorCode::Forbidden),
+            ("NotFound", ErrorCode::NotFound),
+            ("Conflict", ErrorCode::Conflict),
+            ("PayloadTooLarge", ErrorCode::TooLarge),
+            ("UnsupportedMediaType", ErrorCode::UnsupportedMedia),
+            ("TooManyRequests", ErrorCode::Throttled),
+        ];
+        known
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(code))
+            .map(|(_, c)| *c)
+    }
 }
+
+/// The platform's `errorCode`s that say the access token was refused: a new one may cure the call.
+pub const TOKEN_REFUSED: &[&str] = &["InvalidToken", "Unauthenticated"];
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -79,7 +102,8 @@ impl fmt::Display for ErrorCode {
 }
 
 /// What every failed call rejects with. `status` is 0 when no HTTP answer was involved;
-/// `retry_after` is in seconds; `field` names the offending input or body field.
+/// `retry_after` is in seconds; `field` names the offending input or body field;
+/// `platform_code` is the server's own `errorCode` as it sent it (e.g. `InvalidToken`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Error {
@@ -89,6 +113,7 @@ pub struct Error {
     pub retry_after: Option<f64>,
     pub operation: String,
     pub field: Option<String>,
+    pub platform_code: Option<String>,
 }
 
 impl Error {
@@ -100,6 +125,7 @@ impl Error {
             retry_after: None,
             operation: operation.to_string(),
             field: None,
+            platform_code: None,
         }
     }
 
@@ -129,14 +155,16 @@ impl Error {
         self
     }
 
-    /// The same error with every secret in the message and field replaced by `[redacted]`.
+    /// The same error with every secret in the message, field and platform code replaced by
+    /// `[redacted]`.
     pub fn redacted(mut self, secrets: &[&str]) -> Error {
         self.message = redact(&self.message, secrets);
         self.field = self.field.map(|f| redact(&f, secrets));
+        self.platform_code = self.platform_code.map(|c| redact(&c, secrets));
         self
     }
 
-    /// `{code, message, status, retryAfter, operation, field}` for the JS side.
+    /// `{code, message, status, retryAfter, operation, field, platformCode}` for the JS side.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
@@ -191,55 +219,98 @@ fn clip(s: &str) -> String {
     out
 }
 
-/// Message and field found in an error body, read leniently.
-///
-/// Assumed shape (the emulator's): `{"error": {"code", "message", "field"?}}`. Also read:
-/// `{"error": "text"}`, `{"message"|"Message"|"error_description": "text"}` and a plain-text
-/// body. HTML pages and empty bodies give nothing (the caller falls back to the status line).
-fn parse_body(body: &str) -> (Option<String>, Option<String>) {
-    let trimmed = body.trim();
-    if trimmed.is_empty() || trimmed.starts_with('<') {
-        return (None, None);
-    }
-    let Ok(v) = serde_json::from_str::<Value>(trimmed) else {
-        return (Some(clip(trimmed)), None);
-    };
-    let err = v.get("error");
-    if let Some(inner @ Value::Object(_)) = err {
-        let message = text_of(inner.get("message"))
-            .or_else(|| text_of(inner.get("Message")))
-            .or_else(|| text_of(inner.get("code")));
-        return (
-            message.map(|m| clip(&m)),
-            text_of(inner.get("field")).map(|f| clip(&f)),
-        );
-    }
-    let message = text_of(v.get("message"))
-        .or_else(|| text_of(v.get("Message")))
-        .or_else(|| text_of(v.get("error_description")))
-        .or_else(|| text_of(err));
-    (message.map(|m| clip(&m)), None)
+/// A property of `v` by name in any case (the platform's ASP.NET service wrote `errorCode`; a .NET
+/// client reads `ErrorCode` as the same).
+fn prop<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    let obj = v.as_object()?;
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, x)| x)
+    })
 }
 
-/// The error for a non-2xx answer: code from the status, message and field from the body.
+/// What an error body says, each piece clipped.
+#[derive(Debug, Default, PartialEq)]
+struct Said {
+    message: Option<String>,
+    field: Option<String>,
+    platform_code: Option<String>,
+}
+
+/// What an error body says, read leniently.
+///
+/// The platform's shape (docs/platform.md, errors): `{"errorCode", "message",
+/// "errorCategoryKey", "field"?}`, names in any case. Also read: the emulator's earlier
+/// `{"error": {"code", "message", "field"?}}`, `{"error": "text"}`,
+/// `{"message"|"error_description": "text"}` and a plain-text body. HTML pages and empty bodies
+/// give nothing (the caller falls back to the status line).
+fn parse_body(body: &str) -> Said {
+    let trimmed = body.trim();
+    if trimmed.is_empty() || trimmed.starts_with('<') {
+        return Said::default();
+    }
+    let Ok(v) = serde_json::from_str::<Value>(trimmed) else {
+        return Said {
+            message: Some(clip(trimmed)),
+            ..Said::default()
+        };
+    };
+    let err = prop(&v, "error");
+    if let Some(inner @ Value::Object(_)) = err {
+        let message = text_of(prop(inner, "message")).or_else(|| text_of(prop(inner, "code")));
+        return Said {
+            message: message.map(|m| clip(&m)),
+            field: text_of(prop(inner, "field")).map(|f| clip(&f)),
+            platform_code: None,
+        };
+    }
+    let platform_code = text_of(prop(&v, "errorCode"));
+    let message = text_of(prop(&v, "message"))
+        .or_else(|| text_of(prop(&v, "error_description")))
+        .or_else(|| text_of(err))
+        .or_else(|| platform_code.clone());
+    Said {
+        message: message.map(|m| clip(&m)),
+        field: text_of(prop(&v, "field")).map(|f| clip(&f)),
+        platform_code: platform_code.map(|c| clip(&c)),
+    }
+}
+
+/// Whether an error body is the platform's refusal of the access token (`errorCode`
+/// `InvalidToken` or `Unauthenticated`), whatever its status (choice E1).
+pub fn is_token_refused(body: &str) -> bool {
+    parse_body(body)
+        .platform_code
+        .is_some_and(|c| TOKEN_REFUSED.iter().any(|t| t.eq_ignore_ascii_case(&c)))
+}
+
+/// The error for a non-2xx answer: the code from the platform's `errorCode` when it is a known
+/// one, else from the status; message, field and the raw `errorCode` from the body.
 /// The message is `"HTTP {status} {reason}: {server text}"`, the server's text clipped to 300
 /// characters: redact the body first (see [`redact`]), so a secret cut in two by the clip cannot
 /// leave its first characters behind.
 pub fn from_http(operation: &str, status: u16, body: &str) -> Error {
-    let (text, field) = parse_body(body);
+    let said = parse_body(body);
     let line = format!("HTTP {status} {}", reason(status));
     let line = line.trim_end();
-    let message = match text {
+    let message = match said.message {
         Some(t) => format!("{line}: {t}"),
         None => line.to_string(),
     };
+    let code = said
+        .platform_code
+        .as_deref()
+        .and_then(ErrorCode::for_platform)
+        .unwrap_or_else(|| ErrorCode::for_status(status));
     Error {
-        code: ErrorCode::for_status(status),
+        code,
         message,
         status,
         retry_after: None,
         operation: operation.to_string(),
-        field,
+        field: said.field,
+        platform_code: said.platform_code,
     }
 }
 
@@ -322,6 +393,65 @@ mod tests {
         assert_eq!(e.operation, "addMembers");
         assert_eq!(e.field.as_deref(), Some("members[1]"));
         assert_eq!(e.message, "HTTP 400 Bad Request: members[1]: is not E.164");
+    }
+
+    #[test]
+    fn platform_error_body() {
+        // The three answers the C# client knows (CS:Util/ErrorConstant.cs), as the emulator sends them.
+        let expired = r#"{"errorCode":"InvalidToken","message":"Invalid token. Failure reason:Token validation failed due to unknown reason!","errorCategoryKey":"AuthException"}"#;
+        let e = from_http("listGroups", 401, expired);
+        assert_eq!(e.code, ErrorCode::Unauthorized);
+        assert_eq!(e.platform_code.as_deref(), Some("InvalidToken"));
+        assert_eq!(
+            e.message,
+            "HTTP 401 Unauthorized: Invalid token. Failure reason:Token validation failed due to unknown reason!"
+        );
+        assert!(is_token_refused(expired));
+        let secret = r#"{"errorCode":"Unauthenticated","message":"Dont have correct applicationId and secret in header!","errorCategoryKey":"AuthException"}"#;
+        let e = from_http("accessToken", 401, secret);
+        assert_eq!(
+            (e.code, e.platform_code.as_deref()),
+            (ErrorCode::Unauthorized, Some("Unauthenticated"))
+        );
+        let bad = r#"{"errorCode":"InvalidParameters","message":"members[1]: is not E.164","errorCategoryKey":"ValidationException","field":"members[1]"}"#;
+        let e = from_http("addMembers", 400, bad);
+        assert_eq!(e.code, ErrorCode::InvalidInput);
+        assert_eq!(e.field.as_deref(), Some("members[1]"));
+        assert_eq!(e.message, "HTTP 400 Bad Request: members[1]: is not E.164");
+        assert!(!is_token_refused(bad));
+        // The code wins over the status; names are read in any case (a .NET writer's PascalCase).
+        let e = from_http(
+            "postMessage",
+            400,
+            r#"{"ErrorCode":"InvalidToken","Message":"expired","ErrorCategoryKey":"AuthException"}"#,
+        );
+        assert_eq!(e.code, ErrorCode::Unauthorized);
+        assert_eq!(e.message, "HTTP 400 Bad Request: expired");
+        assert!(is_token_refused(r#"{"ErrorCode":"invalidtoken"}"#));
+        // An unknown code keeps the status's code, and is handed on as sent.
+        let e = from_http("x", 503, r#"{"errorCode":"DbDown","errorCategoryKey":"X"}"#);
+        assert_eq!(e.code, ErrorCode::Server);
+        assert_eq!(e.platform_code.as_deref(), Some("DbDown"));
+        assert_eq!(e.message, "HTTP 503 Service Unavailable: DbDown");
+        for body in [
+            "",
+            "<html>",
+            "{}",
+            "[]",
+            r#"{"errorCode":7}"#,
+            r#"{"error":{"code":"InvalidToken"}}"#,
+        ] {
+            assert!(!is_token_refused(body), "{body}");
+        }
+        // Redaction reaches the new field too.
+        let e = from_http(
+            "x",
+            400,
+            r#"{"errorCode":"tok-123 bad","message":"tok-123"}"#,
+        )
+        .redacted(&["tok-123"]);
+        assert_eq!(e.platform_code.as_deref(), Some("[redacted] bad"));
+        assert_eq!(e.message, "HTTP 400 Bad Request: [redacted]");
     }
 
     #[test]
@@ -418,7 +548,8 @@ mod tests {
         assert_eq!(
             e.to_json(),
             json!({"code": "not_found", "message": "HTTP 404 Not Found", "status": 404,
-                   "retryAfter": 1.5, "operation": "getGroup", "field": null})
+                   "retryAfter": 1.5, "operation": "getGroup", "field": null,
+                   "platformCode": null})
         );
     }
 }

@@ -1,4 +1,5 @@
-//! Groups and sub-groups (§3): create, list, get, sub-group create/add/list/remove.
+//! Groups and sub-groups (docs/platform.md#groups, #sub-groups): create, list, get, sub-group
+//! create/add/list/remove.
 
 use crate::error::Error;
 use crate::request::{path, Method, RequestSpec};
@@ -6,6 +7,22 @@ use crate::validate::{id, message, put, Opts};
 use serde_json::{Map, Value};
 
 pub const GROUP_TYPES: [&str; 2] = ["Group", "ConnectGroup"];
+
+/// The most numbers a group or sub-group is created with (the swagger's description of both calls;
+/// docs/platform.md, choice L2).
+pub const MAX_CREATION_MEMBERS: usize = 100;
+
+/// `members` of a creation: E.164 numbers, at most `MAX_CREATION_MEMBERS`.
+fn creation_members(o: &Opts) -> Result<Option<Vec<String>>, Error> {
+    let m = o.opt_phones("members")?;
+    if m.as_ref().is_some_and(|m| m.len() > MAX_CREATION_MEMBERS) {
+        return Err(o.err(
+            "members",
+            &format!("may list at most {MAX_CREATION_MEMBERS} numbers (add more with addMembers)"),
+        ));
+    }
+    Ok(m)
+}
 
 /// An array given directly, or found under `key` in an options object.
 pub(crate) fn list_arg<'a>(op: &'static str, v: &'a Value, key: &str) -> Result<&'a Value, Error> {
@@ -28,7 +45,7 @@ pub fn create_group(opts: &Value) -> Result<RequestSpec, Error> {
     let welcome = o.req_str("welcomeMessage")?;
     message(o.op(), "welcomeMessage", welcome)?;
     put(&mut body, "welcomeMessage", welcome);
-    if let Some(m) = o.opt_phones("members")? {
+    if let Some(m) = creation_members(&o)? {
         put(&mut body, "members", m);
     }
     if let Some(t) = o.opt_one_of("groupType", &GROUP_TYPES)? {
@@ -70,10 +87,14 @@ pub fn create_sub_group(group_id: &str, opts: &Value) -> Result<RequestSpec, Err
     id(o.op(), "groupId", group_id)?;
     let mut body = Map::new();
     put(&mut body, "groupName", o.req_str("groupName")?);
-    if let Some(u) = o.opt_url("groupImageUrl")? {
-        put(&mut body, "groupImageUrl", u);
+    // The connector page's sample sends `"groupImageUrl": ""`: no picture, as when absent.
+    let image = o.opt_str("groupImageUrl")?.filter(|u| !u.is_empty());
+    if image.is_some() {
+        if let Some(u) = o.opt_url("groupImageUrl")? {
+            put(&mut body, "groupImageUrl", u);
+        }
     }
-    if let Some(m) = o.opt_phones("members")? {
+    if let Some(m) = creation_members(&o)? {
         put(&mut body, "members", m);
     }
     let welcome = o.req_str("welcomeMessage")?;
@@ -258,6 +279,32 @@ mod tests {
             )),
             Some("groupImageUrl".into())
         );
+        // At most 100 numbers at creation.
+        let many: Vec<String> = (0..101).map(|i| format!("+9197{i:08}")).collect();
+        assert_eq!(
+            field(create_group(
+                &json!({"name": "n", "welcomeMessage": "w", "members": many})
+            )),
+            Some("members".into())
+        );
+        assert_eq!(
+            field(create_sub_group(
+                "g1",
+                &json!({"groupName": "n", "welcomeMessage": "w", "members": many})
+            )),
+            Some("members".into())
+        );
+        assert!(
+            create_group(&json!({"name": "n", "welcomeMessage": "w", "members": many[..100]}))
+                .is_ok()
+        );
+        // subGroups.md's sample: an empty picture URL is no picture.
+        let s = ok(create_sub_group(
+            "g1",
+            &json!({"groupName": "Test Group", "groupImageUrl": "", "members": ["+919652000000", "+919910000005"],
+                    "welcomeMessage": "Hello", "addUserToGroup": false}),
+        ));
+        assert_eq!(s.json_body().unwrap().get("groupImageUrl"), None);
         for arg in [json!(["s1", "s2"]), json!({"subGroups": ["s1", "s2"]})] {
             let s = ok(add_sub_groups("g1", &arg));
             assert_eq!((s.method, s.repeat_safe), (Method::Put, true));

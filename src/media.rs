@@ -1,4 +1,4 @@
-//! Media uploads (§3, §3b) and the MIME types the platform takes.
+//! Media uploads (docs/platform.md#media) and the MIME types the platform takes.
 
 use crate::error::{Error, ErrorCode};
 use crate::request::{Body, Method, RequestSpec};

@@ -1,4 +1,4 @@
-//! Group members (§3): add, list, remove.
+//! Group members (docs/platform.md#members): add, list, remove.
 
 use crate::error::Error;
 use crate::groups::list_arg;

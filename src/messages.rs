@@ -1,4 +1,4 @@
-//! Text messages to a group or to a public group's subscribers (§3).
+//! Text messages to a group or to a public group's subscribers (docs/platform.md#messages).
 
 use crate::error::Error;
 use crate::request::{path, Method, RequestSpec};

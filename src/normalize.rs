@@ -1,12 +1,16 @@
-//! Reading answers: one spelling for every §8 variant, and paging (items, next cursor) of paged calls.
+//! Reading answers: one spelling for every variant the platform's documents show (docs/platform.md),
+//! and paging (items, next cursor) of paged calls.
 
 use crate::error::{Error, ErrorCode};
 use crate::time::{iso_from_ms, ms_from_iso};
 use serde_json::{Map, Value};
 
 /// (other spelling, the one handed back). When both appear, the one handed back wins.
-const RENAMES: [(&str, &str); 9] = [
+const RENAMES: [(&str, &str); 12] = [
     ("groupImageURL", "groupImageUrl"),
+    ("imageURL", "imageUrl"),
+    ("Choices", "choices"),
+    ("Place", "place"),
     ("Answers", "answers"),
     ("Message", "message"),
     ("Title", "title"),
@@ -91,20 +95,27 @@ fn walk(v: &mut Value, actions: bool) {
     }
 }
 
-/// A successful answer with every §8 spelling folded into the documented one: `groupImageUrl`,
-/// `answers`, `message`, `title`, `mediaResources`, `duration`, `callbackUrl`, `callbackToken`,
-/// `active`; `"true"`/`"false"` → booleans for `result`/`isAdded`/`isRemoved`/`active`/`hasMore`;
-/// and, for `listActions`/`getAction`, `creationTime` (epoch s) → `sentAt` (ISO 8601 UTC).
+/// A successful answer with every spelling of docs/platform.md folded into the documented one:
+/// `groupImageUrl`, `imageUrl`, `choices`, `place`, `answers`, `message`, `title`, `mediaResources`,
+/// `duration`, `callbackUrl`, `callbackToken`, `active`; `"true"`/`"false"` → booleans for
+/// `result`/`isAdded`/`isRemoved`/`active`/`hasMore`; for `listActions`/`getAction`,
+/// `creationTime` (epoch s) → `sentAt` (ISO 8601 UTC); and for `listSubGroups`, the swagger's bare
+/// group object wrapped as the connector page answers it, `{groups: [group]}` (choice G2).
 pub fn normalize_response(operation: &str, mut v: Value) -> Value {
     walk(&mut v, matches!(operation, "listActions" | "getAction"));
+    if operation == "listSubGroups" && v.get("groups").is_none() && v.get("groupId").is_some() {
+        v = Value::Array(vec![v]);
+        let mut m = Map::new();
+        m.insert("groups".into(), v);
+        v = Value::Object(m);
+    }
     v
 }
 
 /// Where a page's items are.
 fn items_key(operation: &str) -> Option<&'static str> {
     Some(match operation {
-        "listGroups" | "getGroup" => "groups",
-        "listSubGroups" => "subGroups",
+        "listGroups" | "getGroup" | "listSubGroups" => "groups",
         "listMembers" => "members",
         "listSubscribers" => "subscribers",
         "listActions" => "actions",
@@ -162,6 +173,10 @@ pub fn check_shape(operation: &str, body: &Value) -> Result<(), Error> {
         Shape::Any => Ok(()),
         _ if !body.is_object() => bad(format!("is {} where an object was expected", kind(body))),
         Shape::Object => Ok(()),
+        // The swagger's answer of GET subGroups, the group itself (normalised to the page's).
+        Shape::Listing(_) if operation == "listSubGroups" && body.get("groupId").is_some() => {
+            Ok(())
+        }
         Shape::Listing(key) => match body.get(key) {
             Some(Value::Array(_)) => Ok(()),
             None | Some(Value::Null) => bad(format!("has no `{key}` list")),
@@ -275,6 +290,22 @@ mod tests {
             normalize_response("getGroup", both),
             json!({"groupImageUrl": "keep"})
         );
+    }
+
+    #[test]
+    fn sub_groups_answer_the_connector_pages_shape() {
+        let page = json!({"groups": [{"groupId": "g", "groupImageURL": "u",
+            "subGroups": [{"groupId": "s", "subGroups": []}]}]});
+        let want = json!({"groups": [{"groupId": "g", "groupImageUrl": "u",
+            "subGroups": [{"groupId": "s", "subGroups": []}]}]});
+        assert_eq!(normalize_response("listSubGroups", page), want);
+        // The swagger's shape, the group itself, reads the same.
+        let bare = json!({"groupId": "g", "groupImageURL": "u", "subGroups": [{"groupId": "s", "subGroups": []}]});
+        assert_eq!(normalize_response("listSubGroups", bare), want);
+        assert!(check_shape("listSubGroups", &want).is_ok());
+        assert!(check_shape("listSubGroups", &json!({"groupId": "g"})).is_ok());
+        assert!(check_shape("listSubGroups", &json!({"subGroups": []})).is_err());
+        assert_eq!(page_items("listSubGroups", &want).len(), 1);
     }
 
     #[test]

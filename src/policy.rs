@@ -1,6 +1,6 @@
 //! What to do after each attempt of a call: accept, refresh, relocate, wait and retry, or fail.
 
-use crate::error::{from_http, Error, ErrorCode};
+use crate::error::{from_http, is_token_refused, Error, ErrorCode};
 use crate::origin;
 use crate::request::{AuthKind, Base, RequestSpec};
 use crate::time::ms_from_http_date;
@@ -449,6 +449,8 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
             _ => Decision::Accept,
         },
         401 if a.refreshable && !a.refreshed => Decision::RefreshThenRetry,
+        // The platform's refusal of the access token, whatever status it came with (choice E1).
+        _ if a.refreshable && !a.refreshed && is_token_refused(body) => Decision::RefreshThenRetry,
         429 => {
             let ms = retry_ms.unwrap_or(DEFAULT_THROTTLE_WAIT_MS);
             let over_count = a.retries() >= a.max_retries;
@@ -757,6 +759,53 @@ mod tests {
             failed(decide(&mint, &Facts::status(401))).code,
             ErrorCode::Unauthorized
         );
+    }
+
+    /// An answer with a body (as a non-2xx answer comes).
+    fn with_body(status: u16, body: &str) -> Facts {
+        Facts::Response {
+            status,
+            retry_after: None,
+            location: None,
+            body: Some(body.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_platforms_token_refusal_refreshes_once_whatever_its_status() {
+        // What the platform answered for an expired token (CS:Util/ErrorConstant.cs): the C#
+        // client looks only at these fields, so the status could be anything.
+        let expired = r#"{"errorCode":"InvalidToken","message":"Invalid token. Failure reason:Token validation failed due to unknown reason!","errorCategoryKey":"AuthException"}"#;
+        assert_eq!(
+            decide(&attempt(false), &with_body(500, expired)),
+            Decision::RefreshThenRetry
+        );
+        for status in [400, 401, 403] {
+            let mut a = attempt(false);
+            let d = decide(&a, &with_body(status, expired));
+            assert_eq!(d, Decision::RefreshThenRetry, "{status}");
+            a.record(&d);
+            let e = failed(decide(&a, &with_body(status, expired)));
+            assert_eq!(e.code, ErrorCode::Unauthorized, "{status}");
+            assert_eq!(e.platform_code.as_deref(), Some("InvalidToken"));
+        }
+        let missing = r#"{"errorCode":"Unauthenticated","message":"the accessToken header is missing","errorCategoryKey":"AuthException"}"#;
+        assert_eq!(
+            decide(&attempt(false), &with_body(403, missing)),
+            Decision::RefreshThenRetry
+        );
+        // Other refusals are not cured by a new token.
+        let bad = r#"{"errorCode":"InvalidParameters","message":"name: is required","errorCategoryKey":"ValidationException","field":"name"}"#;
+        let e = failed(decide(&attempt(false), &with_body(400, bad)));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidInput, Some("name"))
+        );
+        // The token mint itself never refreshes.
+        let mut mint = attempt(true);
+        mint.refreshable = false;
+        let e = failed(decide(&mint, &with_body(400, expired)));
+        assert_eq!(e.code, ErrorCode::Unauthorized);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Reactions (§3): add a like or comment, per-message and per-group summaries, details.
+//! Reactions (docs/platform.md#reactions): add a like or comment, per-message and per-group summaries, details.
 
 use crate::error::Error;
 use crate::request::{path, Method, RequestSpec};

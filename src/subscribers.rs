@@ -1,4 +1,4 @@
-//! Subscribers of public groups (§3): add, list (a read sent as POST), remove.
+//! Subscribers of public groups (docs/platform.md#subscribers): add, list (a read sent as POST), remove.
 
 use crate::error::Error;
 use crate::groups::list_arg;

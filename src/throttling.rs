@@ -1,4 +1,5 @@
-//! Keeping under the platform's throttle (§1: 100 calls a minute per connector) by queueing calls in the client.
+//! Keeping under the platform's throttle (100 calls a minute per connector: docs/platform.md#hosts-and-urls)
+//! by queueing calls in the client.
 //!
 //! A sliding window of call starts: a call may start when fewer than `calls` others started in the
 //! `window_ms` before it. Starts are reserved in order, so concurrent callers queue fairly. The
@@ -8,7 +9,7 @@
 use serde_json::Value;
 use std::collections::VecDeque;
 
-/// §1: calls per connector per minute.
+/// Calls per connector per minute (docs/platform.md#hosts-and-urls).
 pub const DEFAULT_CALLS: u32 = 100;
 pub const DEFAULT_WINDOW_MS: i64 = 60_000;
 

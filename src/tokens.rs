@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// Refresh this long before the access token expires.
 pub const DEFAULT_SKEW_MS: i64 = 5 * 60 * 1000;
-/// Assumed access-token life when an answer carries no readable `accessTokenExpiry` (§2: 24 h).
+/// Assumed access-token life when an answer carries no readable `accessTokenExpiry` (24 h: docs/platform.md#tokens).
 pub const ACCESS_TOKEN_LIFE_MS: i64 = 24 * 60 * 60 * 1000;
 /// Version of the stored JSON.
 pub const STORAGE_VERSION: u64 = 1;

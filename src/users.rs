@@ -1,4 +1,4 @@
-//! The signed-in user and the tenant's bots (§3b).
+//! The signed-in user and the tenant's bots (docs/platform.md#users-and-bots).
 
 use crate::error::Error;
 use crate::request::{path, Method, RequestSpec};

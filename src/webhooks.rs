@@ -1,4 +1,4 @@
-//! Webhooks (§5): register, list, update (incl. re-activation), delete; and, for receivers, the
+//! Webhooks (docs/platform.md#webhooks): register, list, update (incl. re-activation), delete; and, for receivers, the
 //! validation token, the callback-token check and the event envelope.
 
 use crate::error::{Error, ErrorCode};
@@ -7,7 +7,9 @@ use crate::validate::{http_url, id, one_of, put, Opts};
 use serde_json::{Map, Value};
 
 pub const OBJECT_TYPES: [&str; 3] = ["Group", "Action", "ActionPackage"];
-pub const EVENT_TYPES: [&str; 13] = [
+/// The thirteen event types of the connector pages, then the four the platform's exported requests
+/// also subscribe to (docs/platform.md#event-types, choice W2).
+pub const EVENT_TYPES: [&str; 17] = [
     "ActionCreated",
     "ActionResponse",
     "SurveyCreated",
@@ -21,6 +23,10 @@ pub const EVENT_TYPES: [&str; 13] = [
     "MemberRemoved",
     "GroupAdded",
     "GroupRemoved",
+    "PollCreated",
+    "PollResponse",
+    "LetsMeetCreated",
+    "LetsMeetResponse",
 ];
 
 /// The registration fields present in `o`, checked, spelled as the platform registers them
@@ -152,14 +158,15 @@ pub fn verify_callback_token(received: Option<&str>, expected: &str) -> bool {
     }
 }
 
-/// The fields each event's `data` must carry (§5).
+/// The fields each event's `data` must carry (docs/platform.md#event-envelope).
 fn data_fields(event_type: &str) -> &'static [&'static str] {
     match event_type {
         "TextMessageCreated" => &["text"],
         "AttachmentCreated" => &["media"],
         "Announcement" => &["title"],
         "JobCreated" => &["actionId", "groupId"],
-        "JobResponse" | "SurveyCreated" | "ActionCreated" | "SurveyResponse" | "ActionResponse" => {
+        "JobResponse" | "SurveyCreated" | "ActionCreated" | "SurveyResponse" | "ActionResponse"
+        | "PollCreated" | "PollResponse" | "LetsMeetCreated" | "LetsMeetResponse" => {
             &["actionId", "groupId"]
         }
         "MemberAdded" | "MemberRemoved" => &["member"],
@@ -168,7 +175,25 @@ fn data_fields(event_type: &str) -> &'static [&'static str] {
     }
 }
 
-/// A webhook delivery's body checked against the §5 envelope: `{objectId, objectType, eventType,
+/// The files of an event's `media` list named as `AttachmentCreated` names them: the announcement
+/// sample's `url`/`fileName` become `mediaUrl`/`mediaFileName` (choice W4 of docs/platform.md).
+fn media_names(data: &mut Map<String, Value>) {
+    let Some(Value::Array(items)) = data.get_mut("media") else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let Value::Object(m) = item else { continue };
+        for (alias, canon) in [("url", "mediaUrl"), ("fileName", "mediaFileName")] {
+            if let Some(v) = m.remove(alias) {
+                if m.get(canon).is_none_or(Value::is_null) {
+                    m.insert(canon.to_string(), v);
+                }
+            }
+        }
+    }
+}
+
+/// A webhook delivery's body checked against the envelope of docs/platform.md#event-envelope: `{objectId, objectType, eventType,
 /// eventId, data, context, fromUser, fromUserId, fromUserName, fromUserProfilePic}`. Fields the
 /// platform left out come back as `null`; `data` keeps every field sent. A body that is not an
 /// event is refused (`invalid_input`, naming the field).
@@ -221,12 +246,14 @@ pub fn parse_event(body: &Value) -> Result<Value, Error> {
         }
     }
     let opt = |key: &str| o.get(key).cloned().unwrap_or(Value::Null);
+    let mut data = data.clone();
+    media_names(&mut data);
     Ok(serde_json::json!({
         "eventType": event_type,
         "eventId": event_id,
         "objectId": object_id,
         "objectType": object_type,
-        "data": Value::Object(data.clone()),
+        "data": Value::Object(data),
         "context": opt("context"),
         "fromUser": opt("fromUser"),
         "fromUserId": opt("fromUserId"),
@@ -385,5 +412,82 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some(field));
         }
         assert!(parse_event(&json!([1])).is_err());
+    }
+
+    /// The event samples of `kaizala-docs@240c775:Articles/connectors/EventSchema.md` parse, and the
+    /// announcement's `url`/`fileName` read as `mediaUrl`/`mediaFileName` (choice W4).
+    #[test]
+    fn the_documents_event_samples() {
+        let announcement = json!({
+          "objectId": "8c291050-9be8-45d6-97f5-bb7013930027",
+          "objectType": "Group",
+          "eventType": "Announcement",
+          "eventId": "3e49b367-acf6-48a7-a675-6bf4d372a070",
+          "data": {
+            "text": "Caption :Testing.",
+            "title": "Sent by Robin Richard",
+            "media": [
+              {
+                "url": "https://cdn.inc-000.kms.osi.office.net/contenthost/beb2cfef8732c6cc3b54652c1f6f99d64f529fd9be3d409e2966552639fb791f.jpeg",
+                "fileName": "e3c145f1-5e6f-4ee9-bd83-49ec3a1c2550.jpeg"
+              }
+            ]
+          },
+         "context": "Any data which is required to be returned in callback",
+          "fromUser": "+91xxxxxxxx",
+          "fromUserId": "72e91-f3-4e7b-84eb-4e228406fb9b",
+          "fromUserName": "Robin Richard",
+          "fromUserProfilePic": "https://mobileonlyapps.blob.core.windows.net/72e29591-4e7b-84eb-4e228406fb9b/c34afc0d53614ae29285d08e6409e416.jpg"
+        });
+        let e = parse_event(&announcement).unwrap();
+        assert_eq!(
+            e["data"]["media"][0],
+            json!({"mediaUrl": "https://cdn.inc-000.kms.osi.office.net/contenthost/beb2cfef8732c6cc3b54652c1f6f99d64f529fd9be3d409e2966552639fb791f.jpeg",
+                   "mediaFileName": "e3c145f1-5e6f-4ee9-bd83-49ec3a1c2550.jpeg"})
+        );
+        assert_eq!(e["data"]["title"], "Sent by Robin Richard");
+        let job = json!({
+          "objectId": "8c2950-9be8-45d6-97f5-bb7013930027",
+          "objectType": "Group",
+          "eventType": "JobCreated",
+          "eventId": "3e49b367-acf6-48a7-a675-6bf4d372a070",
+          "data": {
+            "assignedTo": [
+              "+919740797266"
+            ],
+            "title": "Test Job",
+            "dueDate": "2018-03-22T18:29:59Z",
+            "actionId": "aeb012-31a0-477a-a131-8a1e2791b36e",
+            "groupId": "8c291050-9be8-6-97f5-bb7013930027"
+          },
+         "context": "Any data which is required to be returned in callback",
+          "fromUser": "+91xxxxxxxx",
+          "fromUserId": "72e91-f3-4e7b-84eb-4e228406fb9b",
+          "fromUserName": "Robin Richard",
+          "fromUserProfilePic": "https://mobileonlyapps.blob.core.windows.net/72e29591-4e7b-84eb-4e228406fb9b/c34afc0d53614ae29285d08e6409e416.jpg"
+        });
+        assert_eq!(
+            parse_event(&job).unwrap()["data"]["dueDate"],
+            "2018-03-22T18:29:59Z"
+        );
+        // The event types only the exported requests name are events too.
+        for t in [
+            "PollCreated",
+            "PollResponse",
+            "LetsMeetCreated",
+            "LetsMeetResponse",
+        ] {
+            let mut ev = job.clone();
+            ev["eventType"] = json!(t);
+            assert_eq!(parse_event(&ev).unwrap()["eventType"], t);
+        }
+    }
+
+    #[test]
+    fn registers_the_exported_requests_event_types() {
+        let spec = create_webhook(&json!({"objectId": "g", "objectType": "Group",
+            "eventTypes": ["ActionCreated", "PollCreated", "LetsMeetCreated", "PollResponse", "LetsMeetResponse"],
+            "callBackUrl": "https://example.com/hook"}));
+        assert!(spec.is_ok(), "{spec:?}");
     }
 }

@@ -1,4 +1,5 @@
-//! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles (§2, §6).
+//! Who is calling: the access token on a resource call, relocation, throttling, scopes and roles
+//! (docs/platform.md#sign-in, #resource-calls-what-the-project-adds-to-the-documents).
 
 use std::collections::HashSet;
 
@@ -39,6 +40,27 @@ pub fn endpoint_url(origin: &str, region: &str) -> String {
     format!("{origin}/{region}/")
 }
 
+/// The region every user starts in, whose endpoint URL the auth root also serves.
+pub const DEFAULT_REGION: &str = "inc-000";
+
+/// The access token of a call: the `accessToken` header, else `Authorization: Bearer` (choice R7).
+fn token_of(headers: &HeaderMap) -> Option<String> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    if let Some(t) = text("accessToken") {
+        return Some(t.to_string());
+    }
+    let auth = text(axum::http::header::AUTHORIZATION.as_str())?;
+    let (scheme, token) = auth.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -46,27 +68,29 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Inside the `/{region}/v1` nest the URI is stripped of its prefix; the original keeps it.
-        let path = parts
+        // Inside the `/{region}/v1` and `/v1` nests the URI is stripped of its prefix; the original
+        // keeps it (after the path was made canonical, before routing).
+        let uri = parts
             .extensions
             .get::<axum::extract::OriginalUri>()
-            .map(|o| o.0.path().to_string())
-            .unwrap_or_else(|| parts.uri.path().to_string());
-        let region = path
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let path = uri.path();
+        let first = path
             .trim_start_matches('/')
             .split('/')
             .next()
-            .unwrap_or_default()
-            .to_string();
+            .unwrap_or_default();
+        // A resource call at the auth root (`{origin}/v1/…`) is served for the default region.
+        let at_root = first == "v1";
+        let region = if at_root { DEFAULT_REGION } else { first };
         let origin = origin_of(&parts.headers, &state.origin);
-        let token = parts
-            .headers
-            .get("accessToken")
-            .and_then(|h| h.to_str().ok())
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::unauthorized("the accessToken header is missing"))?
-            .to_string();
+        let token = token_of(&parts.headers)
+            .ok_or_else(|| ApiError::unauthenticated("the accessToken header is missing"))?;
+        let refused = |why: &str| {
+            tracing::debug!(why, "access token refused");
+            ApiError::invalid_token()
+        };
         let caller = {
             let w = state.world.lock().map_err(|_| {
                 ApiError::with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
@@ -75,21 +99,36 @@ impl FromRequestParts<AppState> for Caller {
             let at = w
                 .access_tokens
                 .get(&token)
-                .ok_or_else(|| ApiError::unauthorized("the access token is not valid"))?;
+                .ok_or_else(|| refused("unknown access token"))?;
             if at.expires_at <= now {
-                return Err(ApiError::unauthorized("the access token has expired"));
+                return Err(refused("the access token has expired"));
             }
             if !w.connectors.contains_key(&at.application_id) {
-                return Err(ApiError::unauthorized(
-                    "the connector of this token was deleted",
-                ));
+                return Err(refused("the connector of this token was deleted"));
             }
             let user = w
                 .users()
                 .get(&at.user_id)
-                .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
+                .ok_or_else(|| refused("the user of this token no longer exists"))?;
             if user.region != region {
-                return Err(ApiError::relocated(endpoint_url(&origin, &user.region)));
+                let endpoint = endpoint_url(&origin, &user.region);
+                return Err(if at_root {
+                    // The same call at the user's endpoint, so a client that follows the redirect
+                    // by itself lands on it.
+                    let rest = uri
+                        .path_and_query()
+                        .map_or("", |pq| pq.as_str())
+                        .trim_start_matches('/');
+                    ApiError::relocated(
+                        format!("{endpoint}{rest}"),
+                        format!("this user's endpoint is {endpoint}"),
+                    )
+                } else {
+                    ApiError::relocated(
+                        endpoint.clone(),
+                        format!("this user's endpoint moved to {endpoint}"),
+                    )
+                });
             }
             Caller {
                 user_id: at.user_id.clone(),
@@ -114,6 +153,18 @@ impl Caller {
             Err(ApiError::forbidden(format!(
                 "this token was not granted the {scope} scope"
             )))
+        }
+    }
+
+    /// Any one of `scopes` (a permission whose read and write scopes both allow a call:
+    /// docs/platform.md, choice S1).
+    pub fn need_any(&self, scopes: &[&str]) -> ApiResult<()> {
+        match scopes.iter().find(|s| self.scopes.iter().any(|x| x == *s)) {
+            Some(_) => Ok(()),
+            None => Err(ApiError::forbidden(format!(
+                "this token was not granted the {} scope",
+                scopes.join(" or ")
+            ))),
         }
     }
 
@@ -176,7 +227,8 @@ impl Caller {
         Ok((g, role))
     }
 
-    /// As `reach`, but only an admin may go on (§6: only admins add or remove anyone).
+    /// As `reach`, but only an admin may go on (only admins add or remove anyone:
+    /// docs/platform.md#resource-calls-what-the-project-adds-to-the-documents).
     pub fn admin_of<'w>(&self, w: &'w World, group_id: &str) -> ApiResult<&'w Group> {
         let (g, role) = self.reach(w, group_id)?;
         if role != Role::Admin {

@@ -121,8 +121,52 @@ async fn apply_faults(State(state): State<AppState>, req: Request, next: Next) -
 fn region_root(path: &str) -> Option<&str> {
     let name = path.strip_prefix('/')?;
     let name = name.strip_suffix('/').unwrap_or(name);
-    let digits = name.strip_prefix("inc-")?;
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(name)
+    crate::paths::is_region(name).then_some(name)
+}
+
+/// Every refusal in the one error shape, also those axum makes itself (405 for a method a path
+/// does not take, the rejections of its extractors): a client that reads every answer as JSON
+/// (as the platform's did) must never meet an empty or plain-text error.
+async fn errors_as_json(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    // What axum makes itself is empty or plain text; JSON is ours already, and an HTML page (the
+    // OAuth sign-in page's refusals) is for a person in a browser.
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !plain {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let mut err = ApiError::with_status(status);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        // (axum adds the `Allow` header listing what it takes after this layer.)
+        let shown: String = path.chars().take(200).collect();
+        err.message = format!("{shown} does not take {method}");
+    } else {
+        // An extractor's rejection is a short plain text: keep it as the message.
+        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let text = text.trim();
+        if !text.is_empty() {
+            err.message = text.chars().take(300).collect();
+        }
+    }
+    let mut out = err.into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::LOCATION] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
 }
 
 /// `{origin}/{region}/`: what a fetch lands on when it follows a 308 by itself.
@@ -187,31 +231,35 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::actions::routes())
         .merge(crate::reactions::routes())
         .merge(crate::webhooks::routes())
-        .merge(crate::users::routes());
+        .merge(crate::users::routes())
+        .merge(crate::tenant::routes());
     let mut app = Router::new()
         .merge(crate::tokens::routes())
         .merge(crate::pins::routes())
         .merge(crate::oauth::routes())
         .merge(crate::media::public_routes())
-        .nest("/{region}/v1", resources);
+        .nest("/{region}/v1", resources.clone())
+        // The auth root serves resource calls too, for users of the default region (choice R1).
+        .nest("/v1", resources);
     if state.config.dev_api {
         app = app.nest("/_emulator", crate::devapi::routes());
     }
     app = app.fallback(fallback);
-    app.layer(axum::extract::DefaultBodyLimit::max(
-        crate::input::BODY_LIMIT,
-    ))
-    .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
-    .layer(middleware::from_fn_with_state(
-        state.clone(),
-        log_and_persist,
-    ))
-    .layer(middleware::from_fn_with_state(
-        state.clone(),
-        crate::origins::guard,
-    ))
-    .layer(crate::origins::cors(state.config.allow_origins.clone()))
-    .with_state(state)
+    app.layer(middleware::from_fn(errors_as_json))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::input::BODY_LIMIT,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            log_and_persist,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::origins::guard,
+        ))
+        .layer(crate::origins::cors(state.config.allow_origins.clone()))
+        .with_state(state)
 }
 
 /// A running emulator (tests start one on port 0).
@@ -284,7 +332,13 @@ pub async fn start(config: Config) -> Result<Running, String> {
         });
         state.save().await?;
     }
-    let app = router(state.clone());
+    // Paths are made canonical before the router sees them (a layer inside the router would run
+    // after the route was chosen).
+    let app =
+        axum::ServiceExt::<Request>::into_make_service(tower::ServiceExt::<Request>::map_request(
+            router(state.clone()),
+            crate::paths::canonical_request,
+        ));
     crate::webhooks::delivery::start_all(&state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

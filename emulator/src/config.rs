@@ -11,9 +11,9 @@ pub struct Config {
     /// Start from this JSON snapshot (`GET /_emulator/export`) instead of the demo tenant.
     pub import: Option<PathBuf>,
     pub dev_api: bool,
-    /// Calls a minute per connector (§1: 100).
+    /// Calls a minute per connector (100: docs/platform.md#hosts-and-urls).
     pub connector_limit: u32,
-    /// Calls a minute per tenant, all connectors together (§1: 300).
+    /// Calls a minute per tenant, all connectors together (300: docs/platform.md#hosts-and-urls).
     pub tenant_limit: u32,
     /// The first webhook retry waits this long; each later one twice the one before.
     pub webhook_backoff_ms: u64,
@@ -45,7 +45,7 @@ impl Default for Config {
             dev_api: true,
             connector_limit: 100,
             tenant_limit: 300,
-            // 6 retries at 45.7 min × 2^n add up to 2 days (§5).
+            // 6 retries at 45.7 min × 2^n add up to 2 days (docs/platform.md#delivery).
             webhook_backoff_ms: 2_742_857,
             validation_timeout_ms: 5_000,
             webhook_timeout_ms: 10_000,

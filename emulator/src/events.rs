@@ -1,4 +1,5 @@
-//! Webhook events: building the §5 envelope and queueing it on every active webhook that listens.
+//! Webhook events: building the envelope of docs/platform.md#event-envelope and queueing it on every
+//! active webhook that listens.
 
 use serde_json::{json, Value};
 
@@ -37,6 +38,19 @@ pub fn emit(
     data: Value,
     from_user_id: &str,
 ) -> usize {
+    emit_as(w, target, &[event_type], data, from_user_id)
+}
+
+/// `emit` of one event known by several names, most specific first (`PollCreated`, then
+/// `ActionCreated`): each listening webhook gets it once, under the first name it subscribed to
+/// (docs/platform.md, choice W2).
+pub fn emit_as(
+    w: &mut World,
+    target: Target,
+    names: &[&str],
+    data: Value,
+    from_user_id: &str,
+) -> usize {
     let now = w.now();
     let event_id = new_id();
     let (from_mobile, from_name, from_pic) = w
@@ -47,7 +61,7 @@ pub fn emit(
     let listening = w.webhooks.keys_where(|hook| {
         hook.active
             && hook.validity > now
-            && hook.event_types.iter().any(|t| t == event_type)
+            && hook.event_types.iter().any(|t| names.contains(&t.as_str()))
             && match hook.object_type.as_str() {
                 "Group" => hook.object_id == target.group_id,
                 "Action" => target.action_id == Some(hook.object_id.as_str()),
@@ -68,6 +82,12 @@ pub fn emit(
             }
             continue;
         }
+        let Some(event_type) = names
+            .iter()
+            .find(|n| hook.event_types.iter().any(|t| t == *n))
+        else {
+            continue;
+        };
         let event = json!({
             "objectId": hook.object_id,
             "objectType": hook.object_type,

@@ -1,8 +1,7 @@
-//! Groups and sub-groups (§3): creating and listing groups, the `Group` object, and the group hierarchy.
+//! Groups and sub-groups (docs/platform.md#groups, #sub-groups): creating and listing groups, the
+//! `Group` object, and the group hierarchy.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
@@ -11,7 +10,9 @@ use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
 use crate::hierarchy::{self, View};
-use crate::input::{opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody};
+use crate::input::{
+    one_of, opt_array, opt_bool, opt_str, phones, query_flag, req_str, JsonBody, QueryMap,
+};
 use crate::paths::{GroupPath, Params, SubGroupPath};
 use crate::shared::AppState;
 use crate::state::{Group, OrgRole, Role};
@@ -33,8 +34,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The `Group` object of §3. Without `detail`, the short form `GET /groups` answers by default:
-/// groupId, groupName, groupImageUrl, groupType, callerRole, hasSubGroups, hasParentGroups.
+/// The `Group` object of docs/platform.md#the-group-object. Without `detail`, the short form
+/// `GET /groups` answers by default: groupId, groupName, groupImageUrl, groupType, callerRole,
+/// hasSubGroups, hasParentGroups. With it, every field of the `GET /groups` sample (choice G4).
 ///
 /// `callerRole` is the caller's role as `Caller::role_in` resolves it (an admin of an ancestor, an
 /// organisation admin or a group token counts as "Admin"). A group the caller does not itself reach
@@ -48,36 +50,55 @@ pub fn group_json(view: &mut View<'_>, g: &Group, detail: bool) -> Value {
         .iter()
         .filter(|s| w.groups.contains_key(*s))
         .count();
-    let has_parents = g.parents.iter().any(|p| w.groups.contains_key(p));
+    let parent_count = g
+        .parents
+        .iter()
+        .filter(|p| w.groups.contains_key(*p))
+        .count();
     let mut out = Map::new();
     out.insert("groupId".into(), json!(g.id));
     out.insert("groupName".into(), json!(g.name));
     out.insert("groupImageUrl".into(), json!(g.image_url));
     out.insert("hasSubGroups".into(), json!(sub_count > 0));
-    out.insert("hasParentGroups".into(), json!(has_parents));
+    out.insert("hasParentGroups".into(), json!(parent_count > 0));
     if detail {
         out.insert("isMappedToTenant".into(), json!(g.mapped_to_tenant));
     }
     out.insert("groupType".into(), json!(g.group_type));
     if detail {
-        let count = w
+        let counts = w
             .groups
             .get_key_value(&g.id)
             .map(|(id, _)| view.user_count(id))
             .unwrap_or_default();
-        out.insert("userCount".into(), json!(count));
+        let unprovisioned_here = g
+            .members
+            .keys()
+            .filter(|u| w.users().get(*u).is_some_and(|u| !u.provisioned))
+            .count();
+        out.insert("userCount".into(), json!(counts.users));
+        out.insert("uniqueUserCount".into(), json!(counts.users));
         out.insert("currentLevelUserCount".into(), json!(g.members.len()));
+        out.insert(
+            "currentLevelUnProvisionedUserCount".into(),
+            json!(unprovisioned_here),
+        );
+        out.insert("unProvisionedUserCount".into(), json!(counts.unprovisioned));
     }
     out.insert("callerRole".into(), json!(role.as_str()));
     if detail {
         out.insert("currentLevelSubGroupCount".into(), json!(sub_count));
+        out.insert("currentLevelParentGroupCount".into(), json!(parent_count));
+        out.insert("isDuplicate".into(), json!(false));
+        out.insert("isEditable".into(), json!(role == Role::Admin));
+        out.insert("isDetailsReadable".into(), json!(true));
         out.insert("welcomeMessage".into(), json!(g.welcome_message));
     }
     Value::Object(out)
 }
 
 /// Groups in a stable order: oldest first, then by name.
-fn sorted(mut groups: Vec<&Group>) -> Vec<&Group> {
+pub(crate) fn sorted(mut groups: Vec<&Group>) -> Vec<&Group> {
     groups.sort_by(|a, b| {
         a.created_at
             .cmp(&b.created_at)
@@ -92,20 +113,40 @@ fn welcome(body: &Value) -> ApiResult<String> {
         .ok_or_else(|| ApiError::missing("welcomeMessage"))
 }
 
+/// The most numbers a group or sub-group is created with (the swagger's description of both calls).
+pub const MAX_CREATION_MEMBERS: usize = 100;
+
+/// `members` of a group or sub-group creation: E.164 numbers, at most `MAX_CREATION_MEMBERS`.
+fn creation_members(body: &Value) -> ApiResult<Vec<String>> {
+    let members = phones(body, &["members"], "members", false)?;
+    if members.len() > MAX_CREATION_MEMBERS {
+        return Err(ApiError::invalid(
+            "members",
+            format!(
+                "lists {} numbers; a group is created with at most {MAX_CREATION_MEMBERS} (add more with PUT …/members)",
+                members.len()
+            ),
+        ));
+    }
+    Ok(members)
+}
+
 /// Adds `mobiles` as plain members (unknown numbers become unprovisioned organisation users);
-/// returns how many were newly added.
-fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> usize {
-    let mut added = 0;
+/// returns whether every one is a member afterwards.
+fn add_plain_members(w: &mut World, group_id: &str, mobiles: &[String]) -> bool {
+    let mut all = true;
     for m in mobiles {
         let uid = w.ensure_user(m, OrgRole::User);
-        if let Some(g) = w.groups.get_mut_inner(group_id) {
-            if g.role_of(&uid).is_none() {
-                g.members.insert(uid, Role::Member);
-                added += 1;
+        match w.groups.get_mut_inner(group_id) {
+            Some(g) => {
+                if g.role_of(&uid).is_none() {
+                    g.members.insert(uid, Role::Member);
+                }
             }
+            None => all = false,
         }
     }
-    added
+    all
 }
 
 fn new_group(
@@ -139,8 +180,8 @@ fn new_group(
 
 /// `POST /groups` {name, welcomeMessage, members?, groupType?} → `{groupName, groupId, membersAdded}`.
 ///
-/// The caller becomes the group's admin. `membersAdded` counts the members added besides the caller
-/// (its own number in `members` is not counted twice). The group is an organisation group
+/// The caller becomes the group's admin. `membersAdded` is true when every listed number is a member
+/// afterwards (choice A1 of docs/platform.md; the caller's own number counts as added). The group is an organisation group
 /// (`isMappedToTenant`) when its creator is one of the organisation's own users (not an outside
 /// number). A group token acts inside its one group only, so it may not create groups (403).
 async fn create(
@@ -156,23 +197,20 @@ async fn create(
     }
     let name = req_str(&body, &["name"], "name")?;
     let welcome_message = welcome(&body)?;
-    let members = phones(&body, &["members"], "members", false)?;
+    let members = creation_members(&body)?;
     let group_type = match opt_str(&body, &["groupType"], "groupType")? {
-        None => "Group".to_string(),
-        Some(t) if t == "Group" || t == "ConnectGroup" => t,
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "groupType",
-                "must be \"Group\" or \"ConnectGroup\"",
-            ))
-        }
-    };
+        None => "Group",
+        Some(t) => one_of(&t, &["Group", "ConnectGroup"]).ok_or_else(|| {
+            ApiError::invalid("groupType", "must be \"Group\" or \"ConnectGroup\"")
+        })?,
+    }
+    .to_string();
     let out = {
         let mut w = state.world();
         let creator = w
             .users()
             .get(&caller.user_id)
-            .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
+            .ok_or_else(ApiError::invalid_token)?;
         let mapped = creator.org_role != OrgRole::External;
         let caller_mobile = creator.mobile.clone();
         let id = new_group(
@@ -190,8 +228,8 @@ async fn create(
             .into_iter()
             .filter(|m| *m != caller_mobile)
             .collect();
-        let added = add_plain_members(&mut w, &id, &others);
-        json!({"groupName": name, "groupId": id, "membersAdded": added})
+        let all_added = add_plain_members(&mut w, &id, &others);
+        json!({"groupName": name, "groupId": id, "membersAdded": all_added})
     };
     Ok(Json(out))
 }
@@ -204,7 +242,7 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
     let detail = query_flag(&q, "showDetail")?;
@@ -247,7 +285,8 @@ async fn get_one(
 }
 
 /// `POST /groups/{groupId}/subGroups` {groupName, groupImageUrl?, members?, welcomeMessage,
-/// addUserToGroup?} → `{groupId, groupName}`.
+/// addUserToGroup?} → `{groupId, groupName}`. `name` stands for `groupName` when that is absent (the
+/// swagger's and the exported scripts' body; choice G3); their `groupType` is ignored.
 ///
 /// Admins of the parent only. With `addUserToGroup` (default true) the caller joins the new group as
 /// its admin; without, it still administers it through the parent. The sub-group is an organisation
@@ -265,11 +304,12 @@ async fn create_sub_group(
         caller.admin_of(&w, &parent)?;
         hierarchy::check_depth(hierarchy::depth(&w, &parent) + 1, "groupId")?;
     }
-    let name = req_str(&body, &["groupName"], "groupName")?;
+    // `name` is how the swagger and the exported scripts spell it (choice G3).
+    let name = req_str(&body, &["groupName", "name"], "groupName")?;
     let image =
         opt_str(&body, &["groupImageUrl", "groupImageURL"], "groupImageUrl")?.unwrap_or_default();
     let welcome_message = welcome(&body)?;
-    let members = phones(&body, &["members"], "members", false)?;
+    let members = creation_members(&body)?;
     let add_caller = opt_bool(&body, &["addUserToGroup"], "addUserToGroup")?.unwrap_or(true);
     let (out, events) = {
         let mut w = state.world();
@@ -501,14 +541,14 @@ fn with_sub_groups<'w>(view: &mut View<'w>, g: &'w Group, deep: bool) -> ApiResu
     }
 }
 
-/// `GET /groups/{groupId}/subGroups?fetchAllGroups` → the group (every field) with
-/// `subGroups: [Group]`: the direct sub-groups, or with `fetchAllGroups` the whole hierarchy, each
-/// sub-group carrying its own `subGroups`.
+/// `GET /groups/{groupId}/subGroups?fetchAllGroups` → `{groups: [group]}`, the connector page's
+/// shape (choice G2): the group (every field) with `subGroups: [Group]`, the direct sub-groups, or
+/// with `fetchAllGroups` the whole hierarchy, each sub-group carrying its own `subGroups`.
 async fn list_sub_groups(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("groupinfo.read")?;
     let gid = p.group_id;
@@ -516,7 +556,8 @@ async fn list_sub_groups(
     let w = state.world();
     let (g, _) = caller.reach(&w, &gid)?;
     let mut view = View::new(&w, &caller);
-    Ok(Json(with_sub_groups(&mut view, g, deep)?))
+    let tree = with_sub_groups(&mut view, g, deep)?;
+    Ok(Json(json!({ "groups": [tree] })))
 }
 
 /// `DELETE /groups/{groupId}/subGroups/{subGroupId}` → `{result: true}`: the sub-group becomes a

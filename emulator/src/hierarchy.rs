@@ -116,8 +116,19 @@ pub fn is_at_or_above(w: &World, above: &str, below: &str) -> bool {
     false
 }
 
-/// Distinct users in a group and every group below it.
-pub fn user_count(w: &World, id: &str) -> usize {
+/// Distinct users in a group and every group below it, and how many of them are not provisioned yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub users: usize,
+    pub unprovisioned: usize,
+}
+
+fn unprovisioned(w: &World, user_id: &str) -> bool {
+    w.users().get(user_id).is_some_and(|u| !u.provisioned)
+}
+
+/// The head counts of a group and every group below it.
+pub fn user_count(w: &World, id: &str) -> Counts {
     let mut users: HashSet<&str> = HashSet::new();
     let groups = std::iter::once(id).chain(descendants(w, id));
     for gid in groups {
@@ -125,7 +136,10 @@ pub fn user_count(w: &World, id: &str) -> usize {
             users.extend(g.members.keys().map(String::as_str));
         }
     }
-    users.len()
+    Counts {
+        users: users.len(),
+        unprovisioned: users.iter().filter(|u| unprovisioned(w, u)).count(),
+    }
 }
 
 /// One call's view of the hierarchy for one caller: the groups it administers through an ancestor
@@ -137,7 +151,7 @@ pub struct View<'w> {
     admin_below: Option<HashSet<&'w str>>,
     /// Head counts asked for so far; once a second group's is asked for, every group's is counted
     /// in one pass (`all_user_counts`) and `all_counted` is set.
-    counts: HashMap<&'w str, usize>,
+    counts: HashMap<&'w str, Counts>,
     all_counted: bool,
 }
 
@@ -184,13 +198,13 @@ impl<'w> View<'w> {
     /// `user_count`, remembered for the rest of the call. One group is counted by walking down from
     /// it; an answer that shows more than one counts every group at once instead, so a long chain is
     /// not walked again from each of its levels.
-    pub fn user_count(&mut self, id: &'w str) -> usize {
+    pub fn user_count(&mut self, id: &'w str) -> Counts {
         if let Some(n) = self.counts.get(id) {
             return *n;
         }
         if self.counts.is_empty() || self.all_counted {
             let n = if self.all_counted {
-                0
+                Counts::default()
             } else {
                 user_count(self.w, id)
             };
@@ -203,9 +217,9 @@ impl<'w> View<'w> {
     }
 }
 
-/// Every group's head count (distinct users in it and below it), in one pass over the users: each
+/// Every group's head counts (distinct users in it and below it), in one pass over the users: each
 /// user counts once in every group at or above the groups it belongs to.
-pub fn all_user_counts(w: &World) -> HashMap<&str, usize> {
+pub fn all_user_counts(w: &World) -> HashMap<&str, Counts> {
     let mut groups_of: HashMap<&str, Vec<&str>> = HashMap::new();
     for g in w.groups.values() {
         for user_id in g.members.keys() {
@@ -215,9 +229,10 @@ pub fn all_user_counts(w: &World) -> HashMap<&str, usize> {
                 .push(g.id.as_str());
         }
     }
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<&str, Counts> = HashMap::new();
     let mut seen: HashSet<&str> = HashSet::new();
-    for start in groups_of.values() {
+    for (user_id, start) in &groups_of {
+        let waiting = unprovisioned(w, user_id);
         seen.clear();
         let mut stack: Vec<&str> = start.clone();
         while let Some(id) = stack.pop() {
@@ -227,7 +242,11 @@ pub fn all_user_counts(w: &World) -> HashMap<&str, usize> {
             if !seen.insert(key.as_str()) {
                 continue;
             }
-            *counts.entry(key.as_str()).or_default() += 1;
+            let c = counts.entry(key.as_str()).or_default();
+            c.users += 1;
+            if waiting {
+                c.unprovisioned += 1;
+            }
             stack.extend(g.parents.iter().map(String::as_str));
         }
     }

@@ -1,4 +1,4 @@
-//! Media (§3): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
+//! Media (docs/platform.md#media): multipart uploads, fetching by URL, and the token-free URLs that serve what was stored.
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::shared::AppState;
 use crate::state::Media;
 use crate::world::World;
 
-/// The MIME types the platform takes (§4: pictures, audio, video and office documents).
+/// The MIME types the platform takes (pictures, audio, video and office documents: docs/platform.md#media).
 pub const SUPPORTED_TYPES: &[&str] = &[
     "image/jpeg",
     "image/png",
@@ -290,14 +290,19 @@ async fn upload(
     mp: Result<Multipart, MultipartRejection>,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
+    // A body that is not multipart at all is a 415, as the media page says (choice R8).
     let mut mp = mp.map_err(|e| {
-        ApiError::bad_request(format!(
-            "POST /media takes multipart/form-data with one file part: {}",
-            e.body_text()
-        ))
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!(
+                "POST /media takes multipart/form-data with one file part: {}",
+                e.body_text()
+            ),
+        )
     })?;
     let mut file: Option<(String, String, Vec<u8>)> = None;
     let mut parts = 0usize;
@@ -383,7 +388,7 @@ async fn from_url(
     body: Value,
     limit: usize,
 ) -> ApiResult<Json<Value>> {
-    caller.need("media.write")?;
+    caller.need_any(&["media.write", "media.read"])?;
     let left = room(&state)?;
     let quota = state.config.media_quota;
     let raw = req_str(&body, &["mediaUrl"], "mediaUrl")?;

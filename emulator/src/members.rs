@@ -1,4 +1,5 @@
-//! Group members (§3): adding, listing and removing members, and adding a bot user to a group (§3b).
+//! Group members (docs/platform.md#members): adding, listing and removing members, and adding a bot
+//! user to a group (docs/platform.md#users-and-bots).
 
 use axum::extract::State;
 use axum::routing::{delete, post, put};
@@ -21,7 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/groups/{groupId}/bot", post(add_bot))
 }
 
-/// The §5 MemberAdded / MemberRemoved data for one member.
+/// The MemberAdded / MemberRemoved data for one member (docs/platform.md#event-envelope).
 fn member_event(w: &World, user_id: &str, role: Role) -> Value {
     let u = w.users().get(user_id);
     json!({

@@ -1,8 +1,6 @@
-//! Text messages (§3): posting to a group or to a public group's subscribers, and (an emulator extension) listing them.
+//! Text messages (docs/platform.md#messages): posting to a group or to a public group's subscribers, and (an emulator extension) listing them.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -11,10 +9,11 @@ use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{emit, Target};
-use crate::input::{field, opt_array, opt_bool, phones, query_i64, JsonBody};
+use crate::input::{field, opt_bool, phones, query_i64, JsonBody, QueryMap};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{new_id, Message, Role};
+use crate::subscribers::listed_recipients;
 
 /// Longest message, in characters (not bytes).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
@@ -23,20 +22,21 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/groups/{groupId}/messages", post(send).get(list))
 }
 
-/// `POST /groups/{groupId}/messages` {message (or `Message`, §8), sendToAllSubscribers?,
-/// subscribers?: [phone]} → `{referenceId}`.
+/// `POST /groups/{groupId}/messages` {message, sendToAllSubscribers?, subscribers?: [phone]} →
+/// `{referenceId, failedResult?}`.
 ///
 /// Any member may post. `sendToAllSubscribers` (true) or a non-empty `subscribers` list sends the
 /// message to subscribers instead: public groups only (400 elsewhere), and only by the group's admin
-/// (403). Each listed number must be a subscriber of the group (400 naming `subscribers[i]`). With
-/// both, every subscriber gets it. Emits TextMessageCreated {text}.
+/// (403). Listed numbers that are not subscribers are reported in `failedResult` (choice E2 of
+/// docs/platform.md); none a subscriber is a 400. With both, every subscriber gets it. Emits
+/// TextMessageCreated {text}. Sending takes the text-message permission's read or write scope (S1).
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
-    caller.need("textmessage.write")?;
+    caller.need_any(&["textmessage.write", "textmessage.read"])?;
     let gid = p.group_id;
     {
         let w = state.world();
@@ -60,9 +60,7 @@ async fn send(
     let to_all =
         opt_bool(&body, &["sendToAllSubscribers"], "sendToAllSubscribers")?.unwrap_or(false);
     let listed = phones(&body, &["subscribers"], "subscribers", false)?;
-    let raw_list: Vec<Value> = opt_array(&body, &["subscribers"], "subscribers")?
-        .cloned()
-        .unwrap_or_default();
+    let mut failed: Vec<Value> = Vec::new();
     let (reference_id, events) = {
         let mut w = state.world();
         let (g, role) = caller.reach(&w, &gid)?;
@@ -86,21 +84,7 @@ async fn send(
             if to_all {
                 recipients = g.subscribers.keys().cloned().collect();
             } else {
-                for (i, item) in raw_list.iter().enumerate() {
-                    let mobile = item.as_str().unwrap_or_default();
-                    let uid = w
-                        .user_id_by_mobile(mobile)
-                        .filter(|u| g.subscribers.contains_key(u))
-                        .ok_or_else(|| {
-                            ApiError::invalid(
-                                format!("subscribers[{i}]"),
-                                format!("{mobile} is not a subscriber of this group"),
-                            )
-                        })?;
-                    if !recipients.contains(&uid) {
-                        recipients.push(uid);
-                    }
-                }
+                (recipients, failed) = listed_recipients(&w, g, &listed)?;
             }
         }
         let reference_id = new_id();
@@ -128,7 +112,11 @@ async fn send(
     if events > 0 {
         state.wake_webhooks();
     }
-    Ok(Json(json!({ "referenceId": reference_id })))
+    let mut out = json!({ "referenceId": reference_id });
+    if !failed.is_empty() {
+        out["failedResult"] = json!(failed);
+    }
+    Ok(Json(out))
 }
 
 /// `GET /groups/{groupId}/messages?fromDate=<epoch ms>&count=<n>` →
@@ -142,12 +130,12 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("textmessage.read")?;
     let gid = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
-    let count = query_i64(&q, "count")?.unwrap_or(30);
+    let count = query_i64(&q, "count")?.filter(|c| *c != 0).unwrap_or(30);
     if !(1..=100).contains(&count) {
         return Err(ApiError::invalid("count", "must be between 1 and 100"));
     }

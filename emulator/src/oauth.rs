@@ -21,19 +21,15 @@ use crate::world::World;
 
 const CODE_LIFE_MS: i64 = 10 * 60 * 1000;
 
-/// The sign-in page and the code exchange, under the spellings clients use.
+/// The sign-in page and the code exchange, spelled as the OAuth steps print them (any other case
+/// is made canonical before routing: `crate::paths::AUTH_SHAPES`).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/Oauth/Authorize",
             get(authorize_page).post(authorize_submit),
         )
-        .route(
-            "/api/oauth/authorize",
-            get(authorize_page).post(authorize_submit),
-        )
         .route("/api/oauth/token", post(oauth_token))
-        .route("/api/Oauth/token", post(oauth_token))
 }
 
 fn esc(s: &str) -> String {

@@ -93,6 +93,7 @@ pub fn cors(allow: Vec<String>) -> CorsLayer {
         "applicationid",
         "applicationsecret",
         "refreshtoken",
+        "authorization",
         "content-type",
         "kz-callback-token",
     ]

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
-use crate::input::{req_str, JsonBody};
+use crate::input::{opt_i64, req_str, JsonBody};
 use crate::shared::AppState;
 use crate::state::{is_e164, random_below, OrgRole, Sms, TokenKind};
 use crate::tokens::issue_refresh_token;
@@ -31,7 +31,7 @@ const LEDGER_NUMBERS: usize = 100_000;
 pub(crate) fn org_user_id(w: &World, mobile: &str) -> ApiResult<String> {
     match w.user_by_mobile(mobile) {
         Some(u) if matches!(u.org_role, OrgRole::OrgAdmin | OrgRole::User) => Ok(u.id.clone()),
-        _ => Err(ApiError::unauthorized(
+        _ => Err(ApiError::unauthenticated(
             "no user of this organisation has that mobile number",
         )),
     }
@@ -109,24 +109,26 @@ pub(crate) fn check_pin(w: &mut World, mobile: &str, app_id: &str, pin: i64) -> 
         .filter(|s| !s.used && s.sent_at.saturating_add(PIN_LIFE_MS) > now)
         .map(|s| s.id)
         .ok_or_else(|| {
-            ApiError::unauthorized("no PIN is waiting for that number: call generatePin first")
+            ApiError::unauthenticated("no PIN is waiting for that number: call generatePin first")
         })?;
     let Some(sms) = w.sms.get_mut(&waiting) else {
-        return Err(ApiError::unauthorized("no PIN is waiting for that number"));
+        return Err(ApiError::unauthenticated(
+            "no PIN is waiting for that number",
+        ));
     };
     if sms.attempts >= PIN_TRIES {
-        return Err(ApiError::unauthorized(format!(
+        return Err(ApiError::unauthenticated(format!(
             "this PIN no longer works after {PIN_TRIES} wrong tries: call generatePin for a new one"
         )));
     }
     if i64::from(sms.pin) != pin {
         sms.attempts = sms.attempts.saturating_add(1);
         if sms.attempts >= PIN_TRIES {
-            return Err(ApiError::unauthorized(format!(
+            return Err(ApiError::unauthenticated(format!(
                 "wrong PIN; after {PIN_TRIES} wrong tries this PIN no longer works: call generatePin for a new one"
             )));
         }
-        return Err(ApiError::unauthorized("wrong PIN"));
+        return Err(ApiError::unauthenticated("wrong PIN"));
     }
     sms.used = true;
     let id = sms.id;
@@ -156,7 +158,7 @@ pub(crate) async fn generate_pin(
     let mobile = mobile_field(&body)?;
     let app_id = req_str(&body, &["applicationId"], "applicationId")?;
     if !state.world().connectors.contains_key(&app_id) {
-        return Err(ApiError::unauthorized("unknown applicationId"));
+        return Err(ApiError::unauthenticated("unknown applicationId"));
     }
     state.throttle(&app_id)?;
     let mut w = state.world();
@@ -171,15 +173,12 @@ pub(crate) async fn login_with_pin(
 ) -> ApiResult<Json<Value>> {
     let mobile = mobile_field(&body)?;
     let app_id = req_str(&body, &["applicationId"], "applicationId")?;
-    let pin = match body.get("pin") {
-        None | Some(Value::Null) => return Err(ApiError::missing("pin")),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| ApiError::invalid("pin", "must be an integer"))?,
-        Some(_) => return Err(ApiError::invalid("pin", "must be an integer")),
-    };
+    // An integer in the swagger's model; sent as a string of digits by scripts (choice R5).
+    let pin = opt_i64(&body, &["pin"], "pin")
+        .map_err(|_| ApiError::invalid("pin", "must be an integer"))?
+        .ok_or_else(|| ApiError::missing("pin"))?;
     if !state.world().connectors.contains_key(&app_id) {
-        return Err(ApiError::unauthorized("unknown applicationId"));
+        return Err(ApiError::unauthenticated("unknown applicationId"));
     }
     state.throttle(&app_id)?;
     let mut w = state.world();

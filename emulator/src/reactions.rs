@@ -1,15 +1,15 @@
-//! Reactions (§3): likes and comments on messages and actions, their per-reference summaries and details, paged by cursor.
+//! Reactions (docs/platform.md#reactions): likes and comments on messages and actions, their per-reference summaries and details, paged by cursor.
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{opt_str, query_i64, req_str, JsonBody};
+use crate::input::{one_of, opt_str, query_i64, req_str, JsonBody, QueryMap};
 use crate::paths::{GroupPath, Params, ReferencePath};
 use crate::shared::AppState;
 use crate::state::{new_id, Ms, Reaction};
@@ -81,7 +81,7 @@ fn source_group(
     Ok(source)
 }
 
-fn cursor(q: &HashMap<String, String>) -> ApiResult<Ms> {
+fn cursor(q: &QueryMap) -> ApiResult<Ms> {
     let c = query_i64(q, "cursor")?.unwrap_or(0);
     if c < 0 {
         return Err(ApiError::invalid("cursor", "must not be negative"));
@@ -102,6 +102,7 @@ async fn react(
     let reference_id = req_str(&body, &["referenceId"], "referenceId")?;
     let source_given = req_str(&body, &["sourceGroupId"], "sourceGroupId")?;
     let reaction_type = req_str(&body, &["reactionType"], "reactionType")?;
+    let reaction_type = one_of(&reaction_type, TYPES).map_or(reaction_type, str::to_string);
     if !TYPES.contains(&reaction_type.as_str()) {
         return Err(ApiError::invalid(
             "reactionType",
@@ -166,7 +167,7 @@ fn in_group<'w>(
         .filter(move |r| r.group_id == group_id && r.source_group_id == source)
 }
 
-/// `{referenceId, reactionsCountMap: {like, comment}, lastModified}` (`lastModified` beyond §3: the
+/// `{referenceId, reactionsCountMap: {like, comment}, lastModified}` (`lastModified` beyond the documented answer: the
 /// cursor value of this entry).
 fn summary_of(w: &World, group_id: &str, source: &str, reference_id: &str) -> Value {
     let mut like = 0;
@@ -192,7 +193,7 @@ async fn summary_one(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<ReferencePath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
     let group_id = p.group_id;
@@ -212,7 +213,7 @@ async fn summary_page(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
     let group_id = p.group_id;
@@ -242,7 +243,7 @@ async fn details(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<ReferencePath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("reaction.read")?;
     let group_id = p.group_id;
@@ -251,7 +252,8 @@ async fn details(
     let kind = q
         .get("reactionType")
         .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+        .filter(|s| !s.is_empty())
+        .map(|s| one_of(&s, TYPES).map_or(s, str::to_string));
     if let Some(k) = &kind {
         if !TYPES.contains(&k.as_str()) {
             return Err(ApiError::invalid(

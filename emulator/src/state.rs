@@ -24,7 +24,7 @@ pub const REFRESH_TOKEN_LIFE_MS: Ms = 365 * DAY_MS;
 /// A refresh token is rotated once 90 % of its life has passed (328.5 days).
 pub const ROTATE_AFTER_MS: Ms = REFRESH_TOKEN_LIFE_MS / 10 * 9;
 
-/// Every scope of §2, in the order the platform lists them.
+/// Every scope of docs/platform.md#permissions-and-scopes, in the order the platform lists them.
 pub const ALL_SCOPES: &[&str] = &[
     "groupinfo.read",
     "groupinfo.write",

@@ -1,4 +1,5 @@
-//! Subscribers of public groups (§3): adding, paging through and removing them.
+//! Subscribers of public groups (docs/platform.md#subscribers): adding, paging through and removing
+//! them, and who of a listed set a message or action reaches.
 
 use axum::extract::State;
 use axum::routing::{post, put};
@@ -8,10 +9,10 @@ use serde_json::{json, Map, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{opt_array, opt_i64, opt_str, parse_object, JsonBody, RawBody};
+use crate::input::{opt_array, opt_i64_or_default, opt_str, parse_object, JsonBody, RawBody};
 use crate::paths::{GroupPath, Params};
 use crate::shared::AppState;
-use crate::state::{is_e164, OrgRole};
+use crate::state::{is_e164, Group, OrgRole};
 use crate::table::Table;
 use crate::world::World;
 
@@ -47,6 +48,43 @@ fn subscriber_list(body: &Value) -> ApiResult<Vec<Value>> {
         ));
     }
     Ok(list.clone())
+}
+
+/// Whom a message or action sent to listed `subscribers` of `g` reaches: the user ids of the listed
+/// numbers that subscribe to it, and a `failedResult` entry `{subscriber, subscriberId, errorReason,
+/// errorCode}` for each other (docs/platform.md, choice E2). `mobiles` are checked E.164 numbers in
+/// the order sent. None reached is a 400 naming the first.
+pub fn listed_recipients(
+    w: &World,
+    g: &Group,
+    mobiles: &[String],
+) -> ApiResult<(Vec<String>, Vec<Value>)> {
+    let mut reached: Vec<String> = Vec::new();
+    let mut failed: Vec<Value> = Vec::new();
+    for m in mobiles {
+        let uid = w.user_id_by_mobile(m);
+        match uid.filter(|u| g.subscribers.contains_key(u)) {
+            Some(u) => {
+                if !reached.contains(&u) {
+                    reached.push(u);
+                }
+            }
+            None => failed.push(json!({
+                "subscriber": m,
+                "subscriberId": w.user_id_by_mobile(m),
+                "errorReason": format!("{m} is not a subscriber of this group"),
+                "errorCode": "NotASubscriber",
+            })),
+        }
+    }
+    if reached.is_empty() {
+        let first = mobiles.first().cloned().unwrap_or_default();
+        return Err(ApiError::invalid(
+            "subscribers[0]",
+            format!("{first} is not a subscriber of this group (none of the listed numbers is)"),
+        ));
+    }
+    Ok((reached, failed))
 }
 
 /// The key a number is answered under: the string as sent (other JSON values as their text).
@@ -217,7 +255,7 @@ async fn list(
     } else {
         parse_object(&body)?
     };
-    let count = match opt_i64(&body, &["count"], "count")? {
+    let count = match opt_i64_or_default(&body, &["count"], "count")? {
         None => PAGE,
         Some(n) if n <= 0 => return Err(ApiError::invalid("count", "must be at least 1")),
         Some(n) => n.min(PAGE),

@@ -31,7 +31,7 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// Hands out a refresh token. A new group token kills the connector's earlier one for that group,
-/// and a new user token the connector's earlier user token for that user (§2); PIN and OAuth
+/// and a new user token the connector's earlier user token for that user (docs/platform.md#tokens); PIN and OAuth
 /// sign-ins may be held side by side (one per device).
 pub fn issue_refresh_token(
     w: &mut World,
@@ -42,7 +42,7 @@ pub fn issue_refresh_token(
     let connector = w
         .connectors
         .get(app_id)
-        .ok_or_else(|| ApiError::unauthorized("unknown applicationId"))?;
+        .ok_or_else(|| ApiError::unauthenticated("unknown applicationId"))?;
     if !connector.active {
         let msg = match &kind {
             TokenKind::Group { .. } => {
@@ -99,8 +99,8 @@ pub fn issue_refresh_token(
     Ok(token)
 }
 
-/// Mints an access token for `grant` (its `expires_at` is set here: 24 h) and answers with the §2
-/// body; `rotated` is the refresh token that replaces the one used, when it is due.
+/// Mints an access token for `grant` (its `expires_at` is set here: 24 h) and answers with the body
+/// of docs/platform.md#get-v1accesstoken-auth-root; `rotated` is the refresh token that replaces the one used, when it is due.
 pub fn mint_access_token(
     w: &mut World,
     origin: &str,
@@ -115,7 +115,7 @@ pub fn mint_access_token(
         .users()
         .get(&grant.user_id)
         .map(|u| u.region.clone())
-        .unwrap_or_else(|| "inc-000".into());
+        .unwrap_or_else(|| crate::access::DEFAULT_REGION.into());
     let scope = grant.scopes.join(",");
     w.access_tokens.insert(token.clone(), grant);
     // Expired access tokens are forgotten now and then so the map does not grow without end.
@@ -143,9 +143,7 @@ fn header_str(headers: &HeaderMap, name: &str) -> ApiResult<String> {
 pub(crate) fn check_connector(w: &World, app_id: &str, secret: &str) -> ApiResult<()> {
     match w.connectors.get(app_id) {
         Some(c) if same_secret(&c.secret, secret) => Ok(()),
-        _ => Err(ApiError::unauthorized(
-            "unknown applicationId or wrong applicationSecret",
-        )),
+        _ => Err(ApiError::wrong_secret()),
     }
 }
 
@@ -168,25 +166,27 @@ async fn access_token(State(state): State<AppState>, headers: HeaderMap) -> ApiR
         .cloned()
         .filter(|t| t.application_id == app_id)
         .ok_or_else(|| {
-            ApiError::unauthorized("the refresh token is not valid for this connector")
+            ApiError::refresh_token_refused("the refresh token is not valid for this connector")
         })?;
     if rt.revoked {
-        return Err(ApiError::unauthorized(
+        return Err(ApiError::refresh_token_refused(
             "the refresh token was replaced by a newer one and no longer works",
         ));
     }
     if rt.expires_at <= now {
-        return Err(ApiError::unauthorized("the refresh token has expired"));
+        return Err(ApiError::refresh_token_refused(
+            "the refresh token has expired",
+        ));
     }
     if !w.users().contains_key(&rt.user_id) {
-        return Err(ApiError::unauthorized(
+        return Err(ApiError::refresh_token_refused(
             "the user of this refresh token no longer exists",
         ));
     }
     let group_id = match &rt.kind {
         TokenKind::Group { group_id } => {
             if !w.groups.contains_key(group_id) {
-                return Err(ApiError::unauthorized(
+                return Err(ApiError::refresh_token_refused(
                     "the group of this token no longer exists",
                 ));
             }

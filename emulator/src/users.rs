@@ -1,4 +1,4 @@
-//! Users (§3b): the signed-in user's profile, and the organisation's bot users with their access tokens.
+//! Users (docs/platform.md#users-and-bots): the signed-in user's profile, and the organisation's bot users with their access tokens.
 
 use axum::extract::State;
 use axum::routing::{get, put};
@@ -23,7 +23,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `GET /users/me` → `{id, mobileNumber, name, profilePic}`.
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    caller.need("profile.read")?;
+    caller.need_any(&["profile.read", "profile.write"])?;
     let w = state.world();
     let u = w
         .users()
@@ -82,7 +82,7 @@ async fn create_bot(
         name,
         profile_pic: pic,
         org_role: OrgRole::Bot,
-        region: "inc-000".into(),
+        region: crate::access::DEFAULT_REGION.into(),
         provisioned: true,
         bot: Some(BotInfo {
             creator_id: caller.user_id.clone(),

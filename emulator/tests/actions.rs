@@ -50,7 +50,7 @@ async fn media(e: &Emu, s: &Session, mime: &str, name: &str) -> String {
 /// A 400 naming `field`.
 fn refused(resp: &(u16, Value), field: &str) {
     assert_error(resp, 400);
-    assert_eq!(resp.1["error"]["field"], field, "{}", resp.1);
+    assert_eq!(resp.1["field"], field, "{}", resp.1);
 }
 
 async fn post_action(e: &Emu, s: &Session, g: &str, t: &str, body: Value) -> (u16, Value) {
@@ -166,11 +166,11 @@ async fn media_upload_is_served_and_bad_types_are_refused() {
         .await,
         415,
     );
-    // Not multipart, no file part, two file parts: 400.
+    // Not multipart at all: 415, as the media page says (choice R8); no file part, two file parts: 400.
     assert_error(
         &e.call(&s, "POST", "media", Some(json!({"file": "x"})))
             .await,
-        400,
+        415,
     );
     assert_error(&send_form(&e, &s, Form::new()).await, 400);
     let two = Form::new()
@@ -230,28 +230,50 @@ async fn media_upload_is_served_and_bad_types_are_refused() {
         &post_action(&e, &s, &g, "Audio", json!({"caption": "x"})).await,
         "actionBody.mediaResource",
     );
-    // Videos are not read back (§4), nor listed.
+    // Videos are not read back (docs/platform.md#action-types), nor listed.
     refused(
         &e.call(&s, "GET", &format!("groups/{g}/actions/{video}"), None)
             .await,
         "actionId",
     );
-    refused(
-        &e.call(
+    // Listing a type that cannot be listed lists nothing (choice C2).
+    let r = e
+        .call(
             &s,
             "GET",
             &format!("groups/{g}/actions?actionType=Video"),
             None,
         )
-        .await,
-        "actionType",
-    );
+        .await;
+    assert_eq!(r, (200, json!({"actions": [], "hasMore": false})));
 
-    // media.write is needed.
+    // The media permission is needed: its read scope (the only one the platform's real grant
+    // shows) or its write scope (choice S1).
     let (app, secret) = connector(&e, "Read-only connector");
     let ro = e.login_with(MEMBER, &app, &secret).await;
+    assert_eq!(
+        upload(&e, &ro, PNG.to_vec(), Some("image/png"), "a.png")
+            .await
+            .0,
+        200
+    );
+    let (st, c) = e
+        .raw(
+            "POST",
+            "/_emulator/connectors",
+            Some(json!({"name": "No media", "scopes": ["groupinfo.read", "action.write"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let none = e
+        .login_with(
+            MEMBER,
+            c["applicationId"].as_str().unwrap(),
+            c["applicationSecret"].as_str().unwrap(),
+        )
+        .await;
     assert_error(
-        &upload(&e, &ro, PNG.to_vec(), Some("image/png"), "a.png").await,
+        &upload(&e, &none, PNG.to_vec(), Some("image/png"), "a.png").await,
         403,
     );
 }
@@ -378,7 +400,7 @@ async fn every_action_type_is_checked() {
     let s = e.login(MEMBER).await;
     let g = e.group("North Field Team");
 
-    // Announcement, read in §8's capitalised spellings.
+    // Announcement, read in the capitalised spellings of the documents' samples.
     let img = media(&e, &s, "image/png", "a.png").await;
     new_action(
         &e,
@@ -413,9 +435,12 @@ async fn every_action_type_is_checked() {
         json!({"title": "Count", "assignedTo": [MEMBER, "+911000000011"]}),
     )
     .await;
+    // The due date reads back as the instant it falls due (24 hours by default), never in hours.
+    let d = details(&e, &s, &g, &job).await;
     assert_eq!(
-        details(&e, &s, &g, &job).await["actionDetails"]["dueDate"],
-        24.0
+        parse_iso(d["actionDetails"]["dueDate"].as_str().unwrap()).unwrap()
+            - parse_iso(d["sentAt"].as_str().unwrap()).unwrap(),
+        DAY
     );
     refused(
         &post_action(
@@ -468,9 +493,11 @@ async fn every_action_type_is_checked() {
         json!({"question": "Day?", "choices": [{"title": "Mon"}, {"title": "Tue", "image": img}]}),
     )
     .await;
+    let d = details(&e, &s, &g, &poll).await;
     assert_eq!(
-        details(&e, &s, &g, &poll).await["actionDetails"]["expiryInHours"],
-        720.0
+        parse_iso(d["actionDetails"]["expiryDate"].as_str().unwrap()).unwrap()
+            - parse_iso(d["sentAt"].as_str().unwrap()).unwrap(),
+        30 * DAY
     );
     refused(
         &post_action(
@@ -506,7 +533,7 @@ async fn every_action_type_is_checked() {
         "actionBody.question",
     );
 
-    // Let's meet, with §8's DurationInMins.
+    // Let's meet, with the table's DurationInMins (docs/platform.md#post-v1groupsgroupidactions).
     let meet = new_action(
         &e,
         &s,
@@ -552,10 +579,23 @@ async fn every_action_type_is_checked() {
             &s,
             &g,
             "LetsMeet",
-            json!({"title": "R", "startingTime": "2026-12-01T09:30:00Z", "duration": 0}),
+            json!({"title": "R", "startingTime": "2026-12-01T09:30:00Z", "duration": -5}),
         )
         .await,
         "actionBody.duration",
+    );
+    // 0 is "not given", as a service binding into an int saw it: the default (choice R6).
+    let m3 = new_action(
+        &e,
+        &s,
+        &g,
+        "LetsMeet",
+        json!({"title": "R", "startingTime": "2026-12-01T09:30:00Z", "duration": 0}),
+    )
+    .await;
+    assert_eq!(
+        details(&e, &s, &g, &m3).await["actionDetails"]["duration"],
+        30
     );
 
     // Survey.
@@ -828,7 +868,7 @@ async fn listing_filters_and_pages_in_sent_order() {
     assert_eq!(r.1["hasMore"], false);
 
     refused(
-        &e.call(&s, "GET", &format!("groups/{g}/actions?count=0"), None)
+        &e.call(&s, "GET", &format!("groups/{g}/actions?count=-1"), None)
             .await,
         "count",
     );
@@ -982,7 +1022,7 @@ async fn survey_answers_edits_and_multiple_responses() {
     let r = respond(&e, &m1, &g, &survey, "Survey", json!({"answers": good, "responseName": "Deepa", "responseLocation": {"latitude": 1, "longitude": 2}})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     let rid = r.1["responseId"].as_str().unwrap().to_string();
-    // A second one is a conflict; §8's `Answers` is read too.
+    // A second one is a conflict; the samples' `Answers` is read too.
     assert_error(
         &respond(&e, &m1, &g, &survey, "Survey", json!({"Answers": good})).await,
         409,
@@ -1004,7 +1044,8 @@ async fn survey_answers_edits_and_multiple_responses() {
         json!({"actionType": "Survey", "responseId": rid2, "actionBody": {"answers": good}});
     assert_error(&e.call(&m1, "POST", &path, Some(others)).await, 403);
 
-    let d = details(&e, &admin, &g, &survey).await;
+    let d = &details(&e, &admin, &g, &survey).await["actionDetails"];
+    assert_eq!(d["responseCount"], 2);
     let responses = d["responses"].as_array().unwrap();
     assert_eq!(responses.len(), 2);
     let mine = responses
@@ -1021,6 +1062,7 @@ async fn survey_answers_edits_and_multiple_responses() {
         .call(&admin, "GET", &format!("groups/{g}/actions/{survey}"), None)
         .await;
     assert!(plain.1.get("responses").is_none());
+    assert!(plain.1["actionDetails"].get("responses").is_none());
     assert_eq!(
         plain.1["actionDetails"]["questions"][5]["isInvisible"],
         true
@@ -1039,7 +1081,9 @@ async fn survey_answers_edits_and_multiple_responses() {
     let b = respond(&e, &m1, &g, &multi, "Survey", json!({"answers": [2]})).await;
     assert_eq!((a.0, b.0), (200, 200));
     assert_ne!(a.1["responseId"], b.1["responseId"]);
-    let d = details(&e, &admin, &g, &multi).await;
+    let d = &details(&e, &admin, &g, &multi).await["actionDetails"];
+    // Two responses from one person: one responder.
+    assert_eq!(d["responseCount"], 1);
     assert_eq!(d["responses"].as_array().unwrap().len(), 2);
     assert!(d["responses"][0].get("responder").is_none());
 
@@ -1127,9 +1171,14 @@ async fn job_completion_counts() {
         200
     );
 
-    let d = details(&e, &admin, &g, &job).await;
-    assert_eq!(d["completedCount"], 1);
+    // actionDetails as docs/platform.md#get-v1groupsgroupidactionsactionid--one-action shows a job.
+    let full = details(&e, &admin, &g, &job).await;
+    let d = &full["actionDetails"];
+    assert_eq!(d["title"], "Count blankets");
+    assert_eq!(d["responseCount"], 1);
     assert_eq!(d["assigneeCount"], 2);
+    assert_eq!(d["status"], false);
+    assert_eq!(d["isCompleted"], false);
     assert_eq!(d["responses"].as_array().unwrap().len(), 2);
     let states = d["assignees"].as_array().unwrap();
     assert_eq!(states[0]["assignee"], MEMBER);
@@ -1151,8 +1200,21 @@ async fn job_completion_counts() {
         .unwrap()
         .to_string();
     let d = details(&e, &admin, &root, &seeded).await;
-    assert_eq!(d["completedCount"], 1);
-    assert_eq!(d["assigneeCount"], 3);
+    assert_eq!(d["actionDetails"]["responseCount"], 1);
+    assert_eq!(d["actionDetails"]["assigneeCount"], 3);
+    // The listing's summary says as much, without the drill-down.
+    let b = &list.1["actions"][0]["actionBody"];
+    assert_eq!(
+        (&b["responseCount"], &b["assigneeCount"], &b["isCompleted"]),
+        (&json!(1), &json!(3), &json!(false))
+    );
+
+    // Once every assignee is done, the job is complete.
+    let r2 = respond(&e, &a2, &g, &job, "Job", json!({"isCompleted": true})).await;
+    assert_eq!(r2.0, 200, "{}", r2.1);
+    let d = details(&e, &admin, &g, &job).await;
+    assert_eq!(d["actionDetails"]["status"], true);
+    assert_eq!(d["actionDetails"]["responseCount"], 2);
 }
 
 #[tokio::test]
@@ -1231,7 +1293,8 @@ async fn poll_tallies_meetings_and_expiry() {
         .await,
         409,
     );
-    let d = details(&e, &admin, &g, &poll).await;
+    let d = &details(&e, &admin, &g, &poll).await["actionDetails"];
+    assert_eq!(d["responseCount"], 3);
     assert_eq!(
         d["results"],
         json!([{"title": "Mon", "count": 1}, {"title": "Wed", "count": 2}, {"title": "Fri", "count": 0}])
@@ -1249,7 +1312,7 @@ async fn poll_tallies_meetings_and_expiry() {
         .0,
         200
     );
-    let d = details(&e, &admin, &g, &poll).await;
+    let d = &details(&e, &admin, &g, &poll).await["actionDetails"];
     assert_eq!(d["results"][0]["count"], 0);
     assert_eq!(d["results"][2]["count"], 1);
 
@@ -1322,10 +1385,7 @@ async fn poll_tallies_meetings_and_expiry() {
     .await;
     assert_error(&r, 400);
     assert!(
-        r.1["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("expired"),
+        r.1["message"].as_str().unwrap().contains("expired"),
         "{}",
         r.1
     );
@@ -1370,9 +1430,15 @@ async fn public_group_actions_to_subscribers() {
         .await;
     assert_eq!(r.0, 200, "{}", r.1);
     let d = details(&e, &chen, &public, r.1["actionId"].as_str().unwrap()).await;
+    let ad = &d["actionDetails"];
     assert_eq!(
-        d["actionDetails"],
-        json!({"title": "Sign up", "validity": 48.0})
+        (&ad["title"], &ad["validity"], &ad["responseCount"]),
+        (&json!("Sign up"), &json!(48), &json!(0))
+    );
+    assert_eq!(
+        parse_iso(ad["expiryDate"].as_str().unwrap()).unwrap()
+            - parse_iso(d["sentAt"].as_str().unwrap()).unwrap(),
+        2 * DAY
     );
     refused(
         &e.call(&chen, "POST", &path, Some(json!({"id": "com.contoso.signup", "sendToAllSubscribers": true, "actionBody": {"validity": "soon"}}))).await,
@@ -1401,9 +1467,25 @@ async fn public_group_actions_to_subscribers() {
         .await,
         403,
     );
+    // A listed number that subscribes to nothing is reported, the others reached (choice E2).
+    let r = e
+        .call(&chen, "POST", &path, Some(json!({"actionType": "Poll", "actionBody": poll, "subscribers": ["+919100000001", "+919999999999"]})))
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(r.1["referenceId"], r.1["actionId"]);
+    assert_eq!(r.1["failedResult"][0]["subscriber"], "+919999999999");
+    assert_eq!(r.1["failedResult"].as_array().unwrap().len(), 1);
     refused(
-        &e.call(&chen, "POST", &path, Some(json!({"actionType": "Poll", "actionBody": poll, "subscribers": ["+919100000001", "+919999999999"]}))).await,
-        "subscribers[1]",
+        &e.call(
+            &chen,
+            "POST",
+            &path,
+            Some(
+                json!({"actionType": "Poll", "actionBody": poll, "subscribers": ["+919999999999"]}),
+            ),
+        )
+        .await,
+        "subscribers[0]",
     );
     let south = e.group("South Field Team");
     refused(
@@ -1776,10 +1858,16 @@ async fn action_events_carry_the_documented_data() {
     assert_eq!(jc["data"]["actionId"], job.as_str());
     assert_eq!(jc["data"]["groupId"], g.as_str());
     assert_eq!(jc["data"]["assignedTo"], json!([MEMBER]));
-    assert!(jc["data"]["dueDate"].is_i64());
+    // An ISO 8601 instant, as the event sample writes it (docs/platform.md, choice W3).
+    let due = parse_iso(jc["data"]["dueDate"].as_str().unwrap()).unwrap();
+    assert!(due > parse_iso("2020-01-01T00:00:00Z").unwrap(), "{jc}");
     let jr = find("JobResponse");
+    let mut resp = jr["data"]["responseDetails"]["response"].clone();
+    // Every field of the event sample, the profile picture included.
+    assert!(resp["assigneeProfilePic"].is_string(), "{resp}");
+    resp.as_object_mut().unwrap().remove("assigneeProfilePic");
     assert_eq!(
-        jr["data"]["responseDetails"]["response"],
+        resp,
         json!({"assignee": MEMBER, "assigneeName": "Deepa Nair", "isCompleted": true})
     );
     let sc = find("SurveyCreated");
@@ -1790,8 +1878,10 @@ async fn action_events_carry_the_documented_data() {
         sc["data"]["responseDetails"]["responseWithQuestions"],
         json!([{"title": "Q", "type": "Text", "options": [], "answer": null, "isInvisible": false}])
     );
+    assert!(sc["data"]["responderProfilePic"].is_string(), "{sc}");
     let sr = find("SurveyResponse");
     assert_eq!(sr["data"]["responder"], MEMBER);
+    assert!(sr["data"]["responderProfilePic"].is_string(), "{sr}");
     assert_eq!(
         sr["data"]["responseDetails"]["responseWithQuestions"][0]["answer"],
         "fine"

@@ -4,9 +4,12 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-const GROUP_KEYS: [&str; 12] = [
+/// Every field of the `GET /groups` sample of the connector page, plus `welcomeMessage` (choice G4).
+const GROUP_KEYS: [&str; 19] = [
     "callerRole",
+    "currentLevelParentGroupCount",
     "currentLevelSubGroupCount",
+    "currentLevelUnProvisionedUserCount",
     "currentLevelUserCount",
     "groupId",
     "groupImageUrl",
@@ -14,7 +17,12 @@ const GROUP_KEYS: [&str; 12] = [
     "groupType",
     "hasParentGroups",
     "hasSubGroups",
+    "isDetailsReadable",
+    "isDuplicate",
+    "isEditable",
     "isMappedToTenant",
+    "unProvisionedUserCount",
+    "uniqueUserCount",
     "userCount",
     "welcomeMessage",
 ];
@@ -52,7 +60,7 @@ fn names(groups: &Value) -> Vec<String> {
 }
 
 fn field_of(resp: &(u16, Value)) -> &str {
-    resp.1["error"]["field"].as_str().unwrap_or_default()
+    resp.1["field"].as_str().unwrap_or_default()
 }
 
 /// A call with a raw (possibly malformed) text body.
@@ -141,8 +149,8 @@ async fn create_group_answers_documented_fields() {
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(keys(&r.1), ["groupId", "groupName", "membersAdded"]);
     assert_eq!(r.1["groupName"], "Van pool");
-    // The caller is not counted: two others were added.
-    assert_eq!(r.1["membersAdded"], 2);
+    // A boolean, as documented: every listed number is in the group (the caller's own included).
+    assert_eq!(r.1["membersAdded"], true);
     let id = r.1["groupId"].as_str().unwrap().to_string();
 
     let g = get_group(&emu, &s, &id).await;
@@ -159,6 +167,14 @@ async fn create_group_answers_documented_fields() {
     assert_eq!(g["currentLevelUserCount"], 3);
     assert_eq!(g["currentLevelSubGroupCount"], 0);
     assert_eq!(g["welcomeMessage"], "Rides to the depot");
+    // The sample's other counts and flags: one of the three has never used Kaizala.
+    assert_eq!(g["uniqueUserCount"], 3);
+    assert_eq!(g["currentLevelUnProvisionedUserCount"], 1);
+    assert_eq!(g["unProvisionedUserCount"], 1);
+    assert_eq!(g["currentLevelParentGroupCount"], 0);
+    assert_eq!(g["isDuplicate"], false);
+    assert_eq!(g["isEditable"], true);
+    assert_eq!(g["isDetailsReadable"], true);
 
     let members = members_of(&emu, &s, &id).await;
     let me = members
@@ -185,7 +201,7 @@ async fn create_group_answers_documented_fields() {
         )
         .await;
     assert_eq!(r.0, 200, "{}", r.1);
-    assert_eq!(r.1["membersAdded"], 0);
+    assert_eq!(r.1["membersAdded"], true);
     let g = get_group(&emu, &s, r.1["groupId"].as_str().unwrap()).await;
     assert_eq!(g["groupType"], "ConnectGroup");
 }
@@ -260,7 +276,7 @@ async fn tokens_are_required() {
     let resp = emu.http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     let body: Value = resp.json().await.unwrap();
-    assert!(body["error"]["code"].is_string());
+    assert!(body["errorCode"].is_string());
     let bad = Session {
         token: "not-a-token".into(),
         endpoint: s.endpoint.clone(),
@@ -529,17 +545,21 @@ async fn sub_groups_create_list_and_nest() {
         .call(&bilal, "GET", &format!("groups/{north}/subGroups"), None)
         .await;
     assert_eq!(r.0, 200, "{}", r.1);
+    // Wrapped in `groups`, as the connector page shows it (choice G2).
+    assert_eq!(keys(&r.1), ["groups"]);
+    assert_eq!(r.1["groups"].as_array().unwrap().len(), 1);
+    let top = &r.1["groups"][0];
     let mut k = GROUP_KEYS.to_vec();
     k.push("subGroups");
     k.sort();
-    assert_eq!(keys(&r.1), k);
-    assert_eq!(r.1["groupId"], north.as_str());
-    assert_eq!(r.1["currentLevelSubGroupCount"], 3);
+    assert_eq!(keys(top), k);
+    assert_eq!(top["groupId"], north.as_str());
+    assert_eq!(top["currentLevelSubGroupCount"], 3);
     assert_eq!(
-        names(&r.1["subGroups"]),
+        names(&top["subGroups"]),
         ["Drivers", "Mechanics", "North Field Team"]
     );
-    for sg in r.1["subGroups"].as_array().unwrap() {
+    for sg in top["subGroups"].as_array().unwrap() {
         assert_eq!(keys(sg), GROUP_KEYS, "direct listing does not nest");
     }
 
@@ -553,8 +573,9 @@ async fn sub_groups_create_list_and_nest() {
         )
         .await;
     assert_eq!(r.0, 200, "{}", r.1);
-    assert_eq!(names(&r.1["subGroups"]), ["North Region", "South Region"]);
-    let n = r.1["subGroups"]
+    let top = &r.1["groups"][0];
+    assert_eq!(names(&top["subGroups"]), ["North Region", "South Region"]);
+    let n = top["subGroups"]
         .as_array()
         .unwrap()
         .iter()
@@ -1017,12 +1038,21 @@ async fn subscribers_page_through_all() {
     assert_eq!(r.1["subscribers"][0]["name"], "Subscriber 001");
     assert!(r.1["cursor"].is_string());
 
-    // Over 50 is taken as 50; 0 or less is refused; so is a made-up cursor.
+    // Over 50 is taken as 50, and so is 0 (choice R6: "not given") or "2" read as its number;
+    // less than 0 is refused; so is a made-up cursor.
     let r = emu
         .call(&chen, "POST", &path, Some(json!({"count": 500})))
         .await;
     assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 50);
-    for count in [0, -5] {
+    let r = emu
+        .call(&chen, "POST", &path, Some(json!({"count": 0})))
+        .await;
+    assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 50);
+    let r = emu
+        .call(&chen, "POST", &path, Some(json!({"Count": "2"})))
+        .await;
+    assert_eq!(r.1["subscribers"].as_array().unwrap().len(), 2);
+    for count in [-1, -5] {
         let r = emu
             .call(&chen, "POST", &path, Some(json!({"count": count})))
             .await;
@@ -1243,10 +1273,14 @@ async fn messages_post_and_list() {
     let r = emu.call(&m, "GET", &format!("{path}?count=2"), None).await;
     assert_eq!(r.1["messages"].as_array().unwrap().len(), 2);
     assert_eq!(r.1["hasMore"], true);
-    let r = emu.call(&m, "GET", &format!("{path}?count=0"), None).await;
+    let r = emu.call(&m, "GET", &format!("{path}?count=-1"), None).await;
     assert_error(&r, 400);
+    // 0 is "not given" (choice R6), and the name is read in any case.
+    let r = emu.call(&m, "GET", &format!("{path}?COUNT=0"), None).await;
+    assert_eq!(r.1["messages"].as_array().unwrap().len(), 6, "{}", r.1);
 
-    // Not a member of South Region; the read-only connector reads but cannot post.
+    // Not a member of South Region; the read-only connector reads and also posts (its
+    // textmessage.read is the text-message permission: choice S1); without it, neither.
     let south = emu.group("South Region");
     let r = emu
         .call(
@@ -1263,7 +1297,28 @@ async fn messages_post_and_list() {
     let r = emu
         .call(&ro, "POST", &path, Some(json!({"message": "hi"})))
         .await;
-    assert_error(&r, 403);
+    assert_eq!(r.0, 200, "{}", r.1);
+    let (st, c) = emu
+        .raw(
+            "POST",
+            "/_emulator/connectors",
+            Some(json!({"name": "No messages", "scopes": ["groupinfo.read", "action.write"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{c}");
+    let none = emu
+        .login_with(
+            MEMBER,
+            c["applicationId"].as_str().unwrap(),
+            c["applicationSecret"].as_str().unwrap(),
+        )
+        .await;
+    for method in ["GET", "POST"] {
+        let r = emu
+            .call(&none, method, &path, Some(json!({"message": "hi"})))
+            .await;
+        assert_error(&r, 403);
+    }
 }
 
 #[tokio::test]
@@ -1312,11 +1367,45 @@ async fn messages_to_subscribers() {
             &chen,
             "POST",
             &path,
-            Some(json!({"message": "hi you", "subscribers": ["+919100000005", MEMBER]})),
+            Some(json!({"message": "hi you", "subscribers": ["+919100000005", MEMBER, "+919999999999"]})),
+        )
+        .await;
+    // Sent to the subscriber; the others are reported beside the referenceId (choice E2).
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert!(r.1["referenceId"].is_string());
+    let failed = r.1["failedResult"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{}", r.1);
+    assert_eq!(failed[0]["subscriber"], MEMBER);
+    assert!(failed[0]["subscriberId"].is_string());
+    assert_eq!(failed[0]["errorCode"], "NotASubscriber");
+    assert!(failed[0]["errorReason"]
+        .as_str()
+        .unwrap()
+        .contains("not a subscriber"));
+    assert_eq!(failed[1]["subscriber"], "+919999999999");
+    assert_eq!(failed[1]["subscriberId"], Value::Null);
+    // None of them a subscriber: refused.
+    let r = emu
+        .call(
+            &chen,
+            "POST",
+            &path,
+            Some(json!({"message": "hi you", "subscribers": [MEMBER]})),
         )
         .await;
     assert_error(&r, 400);
-    assert_eq!(field_of(&r), "subscribers[1]");
+    assert_eq!(field_of(&r), "subscribers[0]");
+    // Every subscriber reached: no failedResult.
+    let r = emu
+        .call(
+            &chen,
+            "POST",
+            &path,
+            Some(json!({"message": "hi you", "subscribers": ["+919100000005"]})),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert!(r.1.get("failedResult").is_none(), "{}", r.1);
     let r = emu
         .call(
             &chen,

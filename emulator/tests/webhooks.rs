@@ -175,8 +175,8 @@ async fn registration_is_refused_unless_the_callback_echoes_the_token() {
     // A path that answers 404.
     let resp = register(&emu, &s, body(format!("{}/nowhere", emu.url))).await;
     assert_error(&resp, 400);
-    assert_eq!(resp.1["error"]["field"], "callBackUrl");
-    let msg = resp.1["error"]["message"].as_str().unwrap();
+    assert_eq!(resp.1["field"], "callBackUrl");
+    let msg = resp.1["message"].as_str().unwrap();
     assert!(
         msg.contains("validation token") && msg.contains("2 s"),
         "{msg}"
@@ -189,7 +189,7 @@ async fn registration_is_refused_unless_the_callback_echoes_the_token() {
     };
     let resp = register(&emu, &s, body(format!("http://127.0.0.1:{closed}/hook"))).await;
     assert_error(&resp, 400);
-    assert_eq!(resp.1["error"]["field"], "callBackUrl");
+    assert_eq!(resp.1["field"], "callBackUrl");
 
     // A receiver that answers 500 to the validation GET.
     let (st, _) = emu
@@ -263,7 +263,7 @@ async fn registration_checks_its_fields_and_the_object() {
     ] {
         let resp = register(&emu, &s, body.clone()).await;
         assert_error(&resp, 400);
-        assert_eq!(resp.1["error"]["field"], field, "{body} → {}", resp.1);
+        assert_eq!(resp.1["field"], field, "{body} → {}", resp.1);
     }
 
     // Unknown objects: 404; a group the caller does not reach: 403.
@@ -826,7 +826,7 @@ async fn an_expired_webhook_stops_until_its_validity_is_extended() {
         )
         .await;
     assert_error(&resp, 400);
-    assert_eq!(resp.1["error"]["field"], "validity");
+    assert_eq!(resp.1["field"], "validity");
     let resp = emu
         .call(
             &s,
@@ -940,7 +940,7 @@ async fn listing_update_and_delete() {
         )
         .await;
     assert_error(&resp, 400);
-    assert_eq!(resp.1["error"]["field"], "callBackUrl");
+    assert_eq!(resp.1["field"], "callBackUrl");
     let h = listed(&emu, &s, &a).await;
     assert_eq!(h["callbackUrl"], json!(inbox_url(&emu, "a2")));
     assert_eq!(h["callbackToken"], "tb");

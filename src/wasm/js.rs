@@ -194,7 +194,7 @@ pub fn signal_of(op: &str, sources: &[&JsValue]) -> Result<Option<web_sys::Abort
 }
 
 /// The JS `Error` for `e`: `name` "KaizalaError", `code`, `status`, `retryAfter`, `operation`,
-/// `field`; its prototype is the registered class's when one was registered. Every secret in
+/// `field`, `platformCode`; its prototype is the registered class's when one was registered. Every secret in
 /// `secrets` is replaced in the message and field first.
 pub fn error_to_js(e: &Error, secrets: &[&str]) -> JsValue {
     let e = e.clone().redacted(secrets);
@@ -219,6 +219,11 @@ pub fn error_to_js(e: &Error, secrets: &[&str]) -> JsValue {
         .as_deref()
         .map_or(JsValue::UNDEFINED, JsValue::from_str);
     set(v, "field", &field);
+    let platform = e
+        .platform_code
+        .as_deref()
+        .map_or(JsValue::UNDEFINED, JsValue::from_str);
+    set(v, "platformCode", &platform);
     err.into()
 }
 
@@ -252,6 +257,7 @@ pub fn error_from_js(v: &JsValue, op: &str, code: ErrorCode) -> Error {
                 .with_status(status)
                 .with_retry_after(get(v, "retryAfter").as_f64());
             e.field = get(v, "field").as_string();
+            e.platform_code = get(v, "platformCode").as_string();
             return e;
         }
     }

@@ -346,6 +346,24 @@ async fn tokens_a_server_echoes_never_reach_a_message() {
         .unwrap_or_default();
     no_secret_in(&message(&e), &[&token]);
     no_secret_in(&prop_str(&e, "field"), &[&token]);
+    // In every field of the platform's error shape, the raw errorCode included.
+    let (_, root) = scenario("echocode");
+    let c = hostile_client(&root);
+    let e = fails(c.list_groups(none(), none())).await;
+    let token = JsFuture::from(c.access_token(none()))
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    assert!(token.starts_with("at-"), "{token}");
+    for key in ["message", "field", "platformCode"] {
+        no_secret_in(&prop_str(&e, key), &[&token]);
+    }
+    assert!(
+        prop_str(&e, "platformCode").starts_with("Bad"),
+        "{}",
+        message(&e)
+    );
     // The access token a refresh has just replaced.
     let (id, root) = scenario("echoold");
     let c = hostile_client(&root);
@@ -390,6 +408,26 @@ async fn tokens_a_server_echoes_never_reach_a_message() {
     let events = recorded(&hook);
     assert_eq!(events.len(), 4, "{events:?}");
     no_secret_in(&json!(events).to_string(), &[&token, SECRET, REFRESH]);
+}
+
+#[wasm_bindgen_test]
+async fn the_platforms_token_refusal_with_a_400_refreshes_and_retries_once() {
+    // The platform's `InvalidToken` answer, with a status other than 401 (the C# client never
+    // looks at the status, so nothing says the platform sent 401): a new token, the call again.
+    let (id, root) = scenario("platform400");
+    let c = hostile_client(&root);
+    let v = JsFuture::from(c.list_groups(none(), none()))
+        .await
+        .expect("the call succeeds after one refresh");
+    assert!(prop(&v, "groups").is_array());
+    let log = requests(&id).await;
+    let sent: Vec<String> = log
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap_or("").contains("/v1/groups"))
+        .filter_map(|r| r["accessToken"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(sent.len(), 2, "{log:?}");
+    assert_ne!(sent[0], sent[1], "the second call carries a new token");
 }
 
 #[wasm_bindgen_test]

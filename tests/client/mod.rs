@@ -246,7 +246,8 @@ async fn new_group(c: &KaizalaClient, name: &str) -> String {
     ))
     .await;
     assert_eq!(g["groupName"], json!(name));
-    assert!(g["membersAdded"].is_number(), "{g}");
+    // A boolean, as the connector page has it: every listed number was added.
+    assert_eq!(g["membersAdded"], json!(true), "{g}");
     g["groupId"]
         .as_str()
         .unwrap_or_else(|| panic!("no groupId: {g}"))
@@ -763,7 +764,9 @@ async fn groups_and_members() {
     let r = ok(c.add_sub_groups(s(&g), js(&json!([other])), none())).await;
     assert!(r.get("result").is_some(), "{r}");
     let subs = ok(c.list_sub_groups(s(&g), js(&json!({"fetchAllGroups": true})), none())).await;
-    let ids: Vec<&str> = subs["subGroups"]
+    // The connector page's shape: the group, inside `groups`, with its sub-groups.
+    assert_eq!(subs["groups"][0]["groupId"], json!(g), "{subs}");
+    let ids: Vec<&str> = subs["groups"][0]["subGroups"]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x["groupId"].as_str()).collect())
         .unwrap_or_default();
@@ -800,6 +803,13 @@ async fn groups_and_members() {
         code(&e)
     );
     assert!(prop(&e, "status").as_f64().unwrap_or(0.0) >= 400.0);
+    // The platform's own errorCode rides along, as the server sent it.
+    let want = if code(&e) == "not_found" {
+        "NotFound"
+    } else {
+        "Forbidden"
+    };
+    assert_eq!(prop_str(&e, "platformCode"), want);
 }
 
 #[wasm_bindgen_test]
@@ -992,6 +1002,15 @@ async fn actions_and_responses() {
     ))
     .await;
     assert!(r["responseId"].is_string(), "{r}");
+    // The job's drill-down as actionDetails.md shows it: one of two assignees done.
+    let got = ok(c.get_action(s(&g), s(&job_id), js(&json!({})), none())).await;
+    let d = &got["actionDetails"];
+    assert_eq!(
+        (&d["responseCount"], &d["assigneeCount"], &d["status"]),
+        (&json!(1), &json!(2), &json!(false)),
+        "{got}"
+    );
+    assert!(d["dueDate"].is_string(), "{got}");
     let r = ok(c.respond_to_action(s(&g), s(&survey_id), js(&json!({"actionType": "Survey", "questions": questions, "actionBody": {"answers": ["me", "a"]}})), none())).await;
     assert!(r["responseId"].is_string());
     // An answer that does not fit its question is refused locally.
@@ -1110,6 +1129,7 @@ async fn unauthorized_refreshes_once_and_retries() {
     let e = fails(c.me(none())).await;
     assert_kaizala_error(&e, "unauthorized", "me");
     assert_eq!(prop(&e, "status").as_f64(), Some(401.0));
+    assert_eq!(prop_str(&e, "platformCode"), "Unauthenticated");
     clear_faults().await;
 }
 

@@ -155,6 +155,10 @@ describe('errors', () => {
     assert.ok(err instanceof kz.KaizalaError);
     assert.ok(['not_found', 'forbidden'].includes(err.code), err.code);
     assert.ok([403, 404].includes(err.status), String(err.status));
+    // The platform's own errorCode, as the server sent it.
+    assert.equal(err.platformCode, err.code === 'not_found' ? 'NotFound' : 'Forbidden');
+    assert.equal(new kz.KaizalaError('m', { platformCode: 'InvalidToken' }).platformCode, 'InvalidToken');
+    assert.equal(new kz.KaizalaError('m', { platformCode: 7 }).platformCode, undefined);
     const token = await client.accessToken();
     for (const secret of [token, s.applicationSecret, s.userRefreshToken]) {
       assert.ok(!err.message.includes(secret), 'the message leaks a credential');

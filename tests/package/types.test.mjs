@@ -47,7 +47,8 @@ export async function main(): Promise<number> {
   const first: Group = groups[0];
   const created = await client.createGroup({ name: 'n', welcomeMessage: 'w', members: ['+911000000010'], groupType: 'ConnectGroup' });
   const sub = await client.listSubGroups(created.groupId, { fetchAllGroups: true });
-  const kids: Group[] = sub.subGroups ?? [];
+  const kids: Group[] = sub.groups[0].subGroups ?? [];
+  const added: boolean = created.membersAdded;
   const members = await client.listMembers(first.groupId);
   const role: string = members.members[0].role;
   const sent = await client.sendMessage(first.groupId, 'hi');
@@ -59,10 +60,14 @@ export async function main(): Promise<number> {
   const page: ActionPage = await client.listActions(first.groupId, { actionType: 'Poll', count: 10 });
   const details = await client.getAction(first.groupId, page.actions[0].actionId ?? '', { getDetails: true });
   const results = details.actionDetails.results?.map((r) => r.count) ?? [];
+  const done: number | undefined = page.actions[0].actionBody.responseCount;
+  const closes: string | undefined = page.actions[0].actionBody.expiryDate;
+  const jobDone: boolean | undefined = details.actionDetails.status;
+  await client.postAnnouncement(first.groupId, { message: 'untitled' });
   const media = await client.uploadMedia(new Uint8Array([1, 2, 3]), { fileName: 'a.png' });
   await client.postMedia(first.groupId, { mediaResource: media.mediaResource, caption: 'c' });
   await client.addReaction(first.groupId, { referenceId: sent.referenceId, reactionType: 'Like' });
-  const hook = await client.createWebhook({ objectId: first.groupId, objectType: 'Group', eventTypes: ['TextMessageCreated'], callBackUrl: 'https://h/cb', callBackContext: { tag: 1 } });
+  const hook = await client.createWebhook({ objectId: first.groupId, objectType: 'Group', eventTypes: ['TextMessageCreated', 'PollCreated', 'LetsMeetResponse'], callBackUrl: 'https://h/cb', callBackContext: { tag: 1 } });
   await client.updateWebhook(hook.webhookId, { active: true });
   const raw = await client.request('GET', 'groups', { query: { showDetail: true } });
 
@@ -79,7 +84,8 @@ export async function main(): Promise<number> {
       const code: KaizalaErrorCode = e.code;
       const status: number = e.status;
       const wait: number | undefined = e.retryAfter;
-      console.log(code, status, wait, e.operation, e.field, e.message, e.stack);
+      const platform: string | undefined = e.platformCode;
+      console.log(code, status, wait, e.operation, e.field, platform, e.message, e.stack);
     }
   }
   const codes: KaizalaErrorCode[] = errorCodes();
@@ -124,6 +130,9 @@ const BAD = [
   `void ((e: import('kaizala').WebhookEvent) => e.eventType === 'TextMessageCreated' && e.data.member);`,
   `const c: 'nope' = new KaizalaError('m').code;`,
   `void (async () => { const { groups } = await client.listGroups(); const n: number = groups[0].groupName; })();`,
+  `void (async () => { const g = await client.createGroup({ name: 'n', welcomeMessage: 'w' }); const n: number = g.membersAdded; })();`,
+  `void (async () => { const r = await client.listSubGroups('g'); const s = r.subGroups; })();`,
+  `void (async () => { const p = await client.listActions('g'); const d: number = p.actions[0].actionBody.expiryDate; })();`,
 ];
 
 function tsconfig(moduleResolution) {

@@ -182,6 +182,35 @@ describe('demo page', { timeout: 120_000 }, () => {
     await shot('04-message-sent');
   });
 
+  test('actions show their summaries: job progress, due date, poll and survey expiry', async () => {
+    // Every drill-down (GET …/actions/{id}) fails: what shows comes from the listing's summaries.
+    const drillDown = /\/v1\/groups\/[^/]+\/actions\/[^/?]+(\?.*)?$/;
+    const refused = [];
+    await page.route(drillDown, (r) => {
+      refused.push(r.request().url());
+      return r.abort();
+    });
+    try {
+      await page.getByRole('button', { name: /^Contoso Relief/ }).click();
+      const job = feed().locator('li.item', { hasText: 'Count blankets at the north depot' });
+      await job.getByText('1 of 3 done').waitFor();
+      assert.match(await job.innerText(), /Assigned to 3 · due in \d+ h/);
+      assert.deepEqual(await job.getByRole('progressbar', { name: 'Job progress' }).evaluate((el) => [el.value, el.max]), [1, 3]);
+      const poll = feed().locator('li.item', { hasText: 'Which day suits the monthly review?' });
+      await poll.getByText(/^Closes in (29|30) d$/).waitFor();
+      const survey = feed().locator('li.item', { hasText: 'Field readiness check' });
+      await survey.getByText(/^2 people responded · closes in [67] d$/).waitFor();
+      assert.ok(refused.length > 0, 'the poll still asks for its tally');
+      await job.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await clearToasts();
+      await shot('04b-action-summaries');
+    } finally {
+      await page.unroute(drillDown);
+    }
+    await page.getByRole('button', { name: /^Contoso Relief/ }).click();
+    await feed().locator('li.item', { hasText: 'Which day suits the monthly review?' }).getByText(/\d+ votes? · pick one to answer/).waitFor();
+  });
+
   test('posts a poll and answers it, and the tally counts the answer', async () => {
     await page.getByRole('tab', { name: 'Post' }).click();
     const question = `Best colour for the vests? ${stamp}`;
@@ -520,6 +549,39 @@ describe('demo page', { timeout: 120_000 }, () => {
     await page.locator('#app').waitFor();
     await page.getByRole('button', { name: /^Contoso Relief/ }).waitFor();
     await shot('14-refresh-token');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signin').waitFor();
+    assert.deepEqual(await clientKeys(), []);
+  });
+
+  test('signed in as a plain member, the group tree shows each group once, where it sits', async () => {
+    await page.getByRole('tab', { name: 'PIN' }).click();
+    await page.getByLabel('Mobile number').fill('+911000000010');
+    await page.getByRole('button', { name: 'Send PIN' }).click();
+    await page.locator('#sms').waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator('#me-name', { hasText: 'Deepa Nair' }).waitFor();
+    const tree = page.locator('#group-tree');
+    await tree.getByRole('button', { name: /^North Field Team/ }).first().waitFor();
+    await page.locator('#group-tree:not([aria-busy])').waitFor();
+    const items = await tree.locator('.tree-item').evaluateAll((bs) => bs.map((b) => {
+      const path = [];
+      for (let li = b.closest('li'); li; li = li.parentElement.closest('li')) {
+        path.unshift(li.querySelector(':scope > .tree-item .tree-name').textContent);
+      }
+      return { id: b.dataset.groupId, path: path.join(' / ') };
+    }));
+    const seen = new Map();
+    for (const { id, path } of items) seen.set(id, [...(seen.get(id) || []), path]);
+    for (const [id, paths] of seen) assert.equal(paths.length, 1, `group ${id} is listed ${paths.length} times: ${paths.join('; ')}`);
+    const paths = items.map((i) => i.path);
+    for (const want of ['Contoso Relief', 'Contoso Relief / North Region', 'Contoso Relief / North Region / North Field Team', 'Contoso Updates']) {
+      assert.ok(paths.includes(want), `${want} not in ${paths.join('; ')}`);
+    }
+    const tops = await tree.locator(':scope > ul > li > .tree-item .tree-name').allInnerTexts();
+    assert.deepEqual(tops, ['Contoso Relief', 'Contoso Updates']);
+    await clearToasts();
+    await shot('21-member-tree');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#signin').waitFor();
     assert.deepEqual(await clientKeys(), []);

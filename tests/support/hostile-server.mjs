@@ -148,6 +148,20 @@ function trusted(req, res, id, body) {
     }
     case 'echofield':
       return send(req, res, 400, { error: { message: `bad token ${token}`, field: token } });
+    case 'echocode':
+      // The platform's error shape, the token in every field of it.
+      return send(req, res, 400, { errorCode: `Bad${token}`, message: `bad token ${token}`, errorCategoryKey: token, field: token });
+    case 'platform400':
+      // The platform's refusal of the token, sent with a status other than 401: the client mints a
+      // new token and sends the call once more.
+      if (seen.length === 1) {
+        return send(req, res, 400, {
+          errorCode: 'InvalidToken',
+          message: 'Invalid token. Failure reason:Token validation failed due to unknown reason!',
+          errorCategoryKey: 'AuthException',
+        });
+      }
+      return send(req, res, 200, { groups: [] });
     case 'echoold':
       // First the token is refused (the client refreshes), then the old one is echoed.
       if (seen.length === 1) return send(req, res, 401, { error: { message: 'expired' } });

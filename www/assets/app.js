@@ -543,16 +543,7 @@ async function loadGroups() {
   tree.replaceChildren(h('p.muted', 'Loading groups…'));
   try {
     const { groups = [] } = await client.listGroups({ showDetail: true });
-    const full = await Promise.all(groups.map(async (g) => {
-      if (!g.hasSubGroups) return g;
-      try {
-        const withSubs = await client.listSubGroups(g.groupId, { fetchAllGroups: true });
-        return { ...g, subGroups: withSubs.subGroups || [] };
-      } catch (e) {
-        showError(e);
-        return g;
-      }
-    }));
+    const full = await groupTree(groups);
     tree.replaceChildren(full.length ? groupList(full, 0) : h('p.muted', 'You are in no group.'));
     const last = page.get('group');
     const all = flatten(full);
@@ -564,6 +555,35 @@ async function loadGroups() {
   } finally {
     tree.removeAttribute('aria-busy');
   }
+}
+
+/** `g` with its whole hierarchy below it under `subGroups` (as listed when it has none). */
+async function withSubGroups(g) {
+  if (!g.hasSubGroups) return g;
+  try {
+    const { groups = [] } = await client.listSubGroups(g.groupId, { fetchAllGroups: true });
+    return { ...g, subGroups: (groups[0] && groups[0].subGroups) || [] };
+  } catch (e) {
+    showError(e);
+    return g;
+  }
+}
+
+/**
+ * The tree of the groups the caller is in. `GET /groups` is flat: a sub-group the caller belongs to
+ * is an entry of its own, with `hasParentGroups`. Each group is shown once, where it sits: the
+ * top-level groups first, each with its hierarchy; then the sub-groups that none of those holds
+ * (their parent is out of the caller's sight), as tops of their own, unless one of them holds another.
+ */
+async function groupTree(groups) {
+  const ids = (list) => list.flatMap((g) => [g.groupId, ...ids(g.subGroups || [])]);
+  const tops = await Promise.all(groups.filter((g) => !g.hasParentGroups).map(withSubGroups));
+  const placed = new Set(ids(tops));
+  const rest = await Promise.all(groups
+    .filter((g) => g.hasParentGroups && !placed.has(g.groupId))
+    .map(withSubGroups));
+  const inside = new Set(rest.flatMap((g) => ids(g.subGroups || [])));
+  return [...tops, ...rest.filter((g) => !inside.has(g.groupId))];
 }
 
 /** After members changed: the group's head count again, in the tree and the group's header. */

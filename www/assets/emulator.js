@@ -7,7 +7,7 @@ async function get(path) {
     let message = `${path} answered HTTP ${res.status}`;
     try {
       const body = await res.json();
-      if (body && body.error && body.error.message) message = body.error.message;
+      if (body && typeof body.message === 'string') message = body.message;
     } catch { /* not JSON */ }
     const e = new Error(message);
     e.status = res.status;

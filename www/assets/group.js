@@ -5,7 +5,8 @@ import * as emu from './emulator.js';
 
 let seq = 0;
 const EVENT_TYPES = ['TextMessageCreated', 'AttachmentCreated', 'Announcement', 'ActionCreated', 'ActionResponse',
-  'SurveyCreated', 'SurveyResponse', 'JobCreated', 'JobResponse', 'MemberAdded', 'MemberRemoved', 'GroupAdded', 'GroupRemoved'];
+  'SurveyCreated', 'SurveyResponse', 'JobCreated', 'JobResponse', 'MemberAdded', 'MemberRemoved', 'GroupAdded', 'GroupRemoved',
+  'PollCreated', 'PollResponse', 'LetsMeetCreated', 'LetsMeetResponse'];
 
 export class GroupView {
   constructor({ client, group, me, seed, onAuthError, onMembersChanged }) {
@@ -268,7 +269,12 @@ export class GroupView {
         body = this.mediaBody(a, b, type);
         break;
       case 'LetsMeet':
-        body = h('div', h('h3', b.title || "Let's meet"), h('p.muted', [b.startingTime, b.place && b.place.name].filter(Boolean).join(' · ')));
+        body = h('div', h('h3', b.title || "Let's meet"), h('p.muted', [
+          b.startingTime && when(b.startingTime),
+          b.duration && `${b.duration} min`,
+          b.place && b.place.name,
+          b.agenda,
+        ].filter(Boolean).join(' · ')));
         break;
       default:
         body = h('div', h('h3', b.title || b.question || type), b.message ? h('p.text', b.message) : null);
@@ -277,7 +283,7 @@ export class GroupView {
   }
 
   mediaBody(a, b, type) {
-    const url = b.mediaUrl || (b.media && b.media[0] && b.media[0].mediaUrl);
+    const url = b.mediaUrl || b.imageUrl || (b.media && b.media[0] && b.media[0].mediaUrl);
     const cap = b.caption || '';
     let media = null;
     if (url && type === 'Image') media = h('img.media', { src: url, alt: cap || 'Picture', loading: 'lazy' });
@@ -287,16 +293,17 @@ export class GroupView {
     return h('div', media, cap ? h('p.text', cap) : null);
   }
 
+  /** The drill-down of an action (`actionDetails` with `getDetails`): responses, results, counts. */
   async details(a) {
     const d = await this.client.getAction(this.id, a.actionId || a.referenceId, { getDetails: true });
     const ad = d.actionDetails || {};
     return {
       raw: d,
-      responses: ad.responses || d.responses || [],
-      results: ad.results || d.results,
-      completedCount: ad.completedCount ?? d.completedCount,
-      assigneeCount: ad.assigneeCount ?? d.assigneeCount,
-      assignees: ad.assignees || d.assignees || [],
+      responses: ad.responses || [],
+      results: ad.results,
+      responseCount: ad.responseCount,
+      assigneeCount: ad.assigneeCount,
+      assignees: ad.assignees || [],
     };
   }
 
@@ -335,43 +342,48 @@ export class GroupView {
     };
     draw(null);
     this.details(a).then(draw, (e) => showError(e, err));
-    return box;
+    const closes = closing(b.expiryDate, 'Closes in', 'Closed');
+    return h('div', box, closes ? h('p.muted.small.closes', closes) : null);
   }
 
   surveyBody(a, b) {
     const qs = b.questions || [];
+    const n = b.responseCount ?? 0;
     return h('div',
       h('h3', b.title || 'Survey'),
+      h('p.muted.small', [`${n} ${n === 1 ? 'person' : 'people'} responded`, closing(b.expiryDate, 'closes in', 'closed')].filter(Boolean).join(' · ')),
       h('ol.questions', qs.map((q) => h('li', q.title, h('span.muted.small', ` · ${q.type}`)))),
       this.responsesDetails(a, (r) => h('li', h('strong', r.responderName || r.responder || 'Anonymous'), ': ',
         (r.answers || r.Answers || []).map(answerText).join(' · '))));
   }
 
+  /** A job's progress from its summary (`responseCount` of `assigneeCount` done), no drill-down needed. */
   jobBody(a, b) {
-    const status = h('p.muted.small', 'Loading progress…');
+    const status = h('p.muted.small.job-progress');
     const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Job progress' });
     const err = h('p.form-error', { role: 'alert', hidden: true });
     const mine = this.me() && (b.assignedTo || []).includes(this.me().mobileNumber);
     const actionId = a.actionId || a.referenceId;
-    const show = (det) => {
-      const done = det.completedCount ?? det.responses.filter((r) => r.isCompleted).length;
-      const of = det.assigneeCount ?? (b.assignedTo || []).length;
+    const show = (s) => {
+      const done = s.responseCount ?? 0;
+      const of = s.assigneeCount ?? (b.assignedTo || []).length;
       bar.max = of || 1;
       bar.value = done;
-      status.textContent = `${done} of ${of} done`;
+      status.textContent = `${done} of ${of} done${s.isCompleted || s.status ? ' · complete' : ''}`;
     };
-    const load = () => this.details(a).then(show, (e) => showError(e, err));
-    load();
+    show(b);
+    const due = closing(b.dueDate, 'due in', 'was due');
     return h('div',
       h('h3', b.title || 'Job'),
-      h('p.muted.small', `Assigned to ${(b.assignedTo || []).length} · due in ${b.dueDate ?? 24} h`),
+      h('p.muted.small', [`Assigned to ${b.assigneeCount ?? (b.assignedTo || []).length}`, due].filter(Boolean).join(' · ')),
       h('div.progress', bar, status),
       mine ? h('button.btn.btn-small', {
         type: 'button',
         onclick: (e) => this.call(e.currentTarget, async () => {
           await this.client.respondToAction(this.id, actionId, { actionType: 'Job', actionBody: { isCompleted: true } });
           toast('Marked as done.', 'ok');
-          await load();
+          const d = await this.client.getAction(this.id, actionId);
+          show(d.actionDetails || {});
         }, err),
       }, 'Mark my part done') : null,
       this.responsesDetails(a, (r) => h('li', h('strong', r.responderName || r.responder), r.isCompleted ? ': done' : ': not done')),
@@ -824,7 +836,7 @@ export class GroupView {
     const preview = h('code.wrap', emu.inboxUrl(name.value));
     name.addEventListener('input', () => { preview.textContent = emu.inboxUrl(name.value); });
     const types = h('div.checks.checks-cols', EVENT_TYPES.map((t) => h('label.check',
-      h('input', { type: 'checkbox', value: t, checked: !/^Group|^Member/.test(t) }), ` ${t}`)));
+      h('input', { type: 'checkbox', value: t, checked: !/^Group|^Member|^Poll|^LetsMeet/.test(t) }), ` ${t}`)));
     this.hookErr = h('p.form-error', { role: 'alert', hidden: true });
     const form = h('form.stack', {
       'aria-label': 'Register a webhook',
@@ -956,6 +968,17 @@ const SAMPLE_CSV = [
   '+919800000103,Kabir Das,North',
   '9800000109,Zoya Ali,South',
 ].join('\r\n') + '\r\n';
+
+/** "closes in 29 d" / "closed Dec 20, 18:33" for a deadline given as ISO 8601 (null without one). */
+function closing(iso, ahead, past) {
+  const d = toDate(iso);
+  if (!d) return null;
+  const left = d.getTime() - Date.now();
+  if (left <= 0) return `${past} ${when(iso)}`;
+  const min = Math.round(left / 60000);
+  const span = min < 60 ? `${min} min` : min < 48 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
+  return `${ahead} ${span}`;
+}
 
 function size(bytes) {
   return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;

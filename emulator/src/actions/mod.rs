@@ -1,14 +1,15 @@
-//! Actions (§4): posting every action type, listing and reading them back, and responses (job, poll, let's meet, survey, packages).
+//! Actions (docs/platform.md#actions): posting every action type, listing and reading them back, and responses (job, poll, let's meet, survey, packages).
 
 mod read;
 mod responses;
 mod shape;
+mod summary;
 mod validate;
 
 use read::{details, list};
 use responses::respond;
 use shape::emit_created;
-use validate::{audience, validate};
+use validate::{audience, validate, Audience};
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -41,7 +42,7 @@ pub(super) const POSTABLE: &[&str] = &[
 ];
 /// Created by the apps only; the API reads them back.
 pub(super) const READ_ONLY: &[&str] = &["PhotoWithLocation", "ShareLocation"];
-/// §4's "list/get" column (custom packages too).
+/// The "list/get" column of docs/platform.md#action-types (custom packages too).
 pub(super) const LISTABLE: &[&str] = &[
     "Image",
     "Job",
@@ -74,7 +75,9 @@ pub(super) const PROPERTY_TYPES: &[&str] = &[
 ];
 pub(super) const RSVP: &[&str] = &["Yes", "No", "Maybe"];
 
+/// Defaults of a job's and a survey's `dueDate` and a poll's `expiryInHours` (docs/platform.md, choice R6).
 pub(super) const DEFAULT_JOB_HOURS: f64 = 24.0;
+pub(super) const DEFAULT_SURVEY_HOURS: f64 = 24.0;
 pub(super) const DEFAULT_POLL_HOURS: f64 = 720.0;
 pub(super) const DEFAULT_MEETING_MINUTES: i64 = 30;
 
@@ -98,7 +101,13 @@ pub(super) enum Kind {
     Package(String),
 }
 
-/// Exactly one of `actionType` / `id`.
+/// A built-in action type named in any case, in the documents' spelling (choice R4: the ids of
+/// the action pages, `job`, `letsmeet`, `photoWithLocation`, are these names case-folded).
+pub(super) fn builtin_type(t: &str) -> Option<&'static str> {
+    crate::input::one_of(t, POSTABLE).or_else(|| crate::input::one_of(t, READ_ONLY))
+}
+
+/// Exactly one of `actionType` / `id`; a built-in type in the documents' spelling.
 pub(super) fn kind_of(body: &Value) -> ApiResult<Kind> {
     let t = opt_str(body, &["actionType"], "actionType")?.filter(|s| !s.trim().is_empty());
     let id = opt_str(body, &["id"], "id")?.filter(|s| !s.trim().is_empty());
@@ -111,7 +120,7 @@ pub(super) fn kind_of(body: &Value) -> ApiResult<Kind> {
             "actionType",
             "is required (or id, naming a custom action package)",
         )),
-        (Some(t), None) => Ok(Kind::Builtin(t)),
+        (Some(t), None) => Ok(Kind::Builtin(builtin_type(&t).map_or(t, str::to_string))),
         (None, Some(id)) => Ok(Kind::Package(id)),
     }
 }
@@ -122,6 +131,18 @@ pub(super) fn is_package(a: &Action) -> bool {
 
 pub(super) fn deadline_after(sent_at: Ms, hours: f64) -> Ms {
     sent_at.saturating_add((hours * HOUR_MS).round() as Ms)
+}
+
+/// A number as the platform answered it: a whole value as an integer (`15`, never `15.0`: a location
+/// posted as `15.0` lists as `15` in docs/platform.md#get-v1groupsgroupidactions--list), any
+/// other as it is.
+pub(crate) fn number(f: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if f.fract() == 0.0 && f.abs() <= EXACT {
+        json!(f as i64)
+    } else {
+        json!(f)
+    }
 }
 
 pub(super) fn body_f64(body: &Value, name: &str) -> Option<f64> {
@@ -136,21 +157,34 @@ pub(super) fn body_str<'a>(body: &'a Value, name: &str) -> &'a str {
     body.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// When responses stop being taken: a poll after `expiryInHours` (default 720), a survey or package
-/// after `dueDate` hours (a package sent to subscribers: `validity` hours); `None` = never.
+/// When responses stop being taken: a poll after `expiryInHours` (default 720), a survey after
+/// `dueDate` hours (default 24), a package after its `dueDate` (or, sent to subscribers, `validity`)
+/// hours when it has one; `None` = never. Read back as `expiryDate`.
 pub(super) fn closes_at(a: &Action) -> Option<Ms> {
-    if a.action_type == "Poll" && !is_package(a) {
-        let h = body_f64(&a.body, "expiryInHours").unwrap_or(DEFAULT_POLL_HOURS);
-        return Some(deadline_after(a.sent_at, h));
-    }
-    if a.action_type == "Survey" || is_package(a) {
+    if is_package(a) {
         let h = body_f64(&a.body, "dueDate").or_else(|| body_f64(&a.body, "validity"))?;
         return Some(deadline_after(a.sent_at, h));
     }
-    None
+    match a.action_type.as_str() {
+        "Poll" => {
+            let h = body_f64(&a.body, "expiryInHours").unwrap_or(DEFAULT_POLL_HOURS);
+            Some(deadline_after(a.sent_at, h))
+        }
+        "Survey" => {
+            let h = body_f64(&a.body, "dueDate").unwrap_or(DEFAULT_SURVEY_HOURS);
+            Some(deadline_after(a.sent_at, h))
+        }
+        _ => None,
+    }
 }
 
-/// `POST /groups/{groupId}/actions` → `{referenceId, actionId}` (one id).
+/// When a job falls due: `dueDate` hours (default 24) after it was sent. Read back as `dueDate`.
+pub(super) fn job_due_at(a: &Action) -> Ms {
+    let h = body_f64(&a.body, "dueDate").unwrap_or(DEFAULT_JOB_HOURS);
+    deadline_after(a.sent_at, h)
+}
+
+/// `POST /groups/{groupId}/actions` → `{referenceId, actionId, failedResult?}` (one id).
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,12 +193,12 @@ async fn create(
 ) -> ApiResult<Json<Value>> {
     caller.need("action.write")?;
     let group_id = p.group_id;
-    let (id, queued) = {
+    let (id, queued, failed) = {
         let mut w = state.world();
         let (g, role) = caller.reach(&w, &group_id)?;
         let kind = kind_of(&body)?;
         if let Kind::Package(pid) = &kind {
-            if POSTABLE.contains(&pid.as_str()) || READ_ONLY.contains(&pid.as_str()) {
+            if builtin_type(pid).is_some() {
                 return Err(ApiError::invalid(
                     "id",
                     format!("'{pid}' is a built-in action type: send it as actionType"),
@@ -172,8 +206,11 @@ async fn create(
             }
         }
         let action_body = Value::Object(req_object(&body, &["actionBody"], "actionBody")?.clone());
-        let recipients = audience(&w, g, role, &body)?;
-        let normalized = validate(&w, g, &kind, &action_body, &recipients)?;
+        let Audience { recipients, failed } = audience(&w, g, role, &body)?;
+        let sender_name = Some(w.user_name(&caller.user_id))
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| w.user_mobile(&caller.user_id));
+        let normalized = validate(&w, g, &kind, &action_body, &recipients, &sender_name)?;
         let (action_type, package_id) = match kind {
             Kind::Builtin(t) => (t, None),
             // A package's actionType is its package id (listings and ?actionType= use it).
@@ -194,10 +231,14 @@ async fn create(
         };
         let queued = emit_created(&mut w, &action, &caller.origin);
         w.actions.insert(id.clone(), action);
-        (id, queued)
+        (id, queued, failed)
     };
     if queued > 0 {
         state.wake_webhooks();
     }
-    Ok(Json(json!({"referenceId": id, "actionId": id})))
+    let mut out = json!({"referenceId": id, "actionId": id});
+    if !failed.is_empty() {
+        out["failedResult"] = json!(failed);
+    }
+    Ok(Json(out))
 }

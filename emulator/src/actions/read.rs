@@ -1,15 +1,13 @@
 //! Reading actions back: the listing, one action with its responses and results, and who may see them.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{query_flag, query_i64};
+use crate::input::{query_flag, query_i64, QueryMap};
 use crate::paths::{ActionPath, GroupPath, Params};
 use crate::shared::AppState;
 use crate::state::{Action, Role};
@@ -17,25 +15,16 @@ use crate::world::World;
 
 use super::responses::first_answer;
 use super::shape::{choice_titles, is_anonymous};
+use super::summary::{job_progress, summary_body};
 use super::*;
 
 pub(super) fn listable(a: &Action) -> bool {
     is_package(a) || LISTABLE.contains(&a.action_type.as_str())
 }
 
-/// The stored body as handed back: media actions also carry `mediaUrl`.
-pub(super) fn public_body(w: &World, a: &Action, origin: &str) -> Value {
-    let mut body = a.body.clone();
-    if !is_package(a) && MEDIA_TYPES.contains(&a.action_type.as_str()) {
-        let found = w.media.get(body_str(&a.body, "mediaResource"));
-        if let (Some(m), Some(obj)) = (found, body.as_object_mut()) {
-            obj.insert("mediaUrl".into(), json!(crate::media::media_url(origin, m)));
-        }
-    }
-    body
-}
-
-pub(super) fn summary(w: &World, a: &Action, origin: &str) -> Value {
+/// A listed action: `{referenceId, actionType, sender, sentAt, actionBody}` as the connector pages
+/// show it, plus `actionId`, `senderName` and a package's `packageId`.
+pub(super) fn listed(w: &World, a: &Action, origin: &str) -> Value {
     let mut v = json!({
         "referenceId": a.id,
         "actionId": a.id,
@@ -43,7 +32,7 @@ pub(super) fn summary(w: &World, a: &Action, origin: &str) -> Value {
         "sender": w.user_mobile(&a.sender_id),
         "senderName": w.user_name(&a.sender_id),
         "sentAt": iso(a.sent_at),
-        "actionBody": public_body(w, a, origin),
+        "actionBody": summary_body(w, a, origin),
     });
     if let Some(p) = &a.package_id {
         v["packageId"] = json!(p);
@@ -52,35 +41,28 @@ pub(super) fn summary(w: &World, a: &Action, origin: &str) -> Value {
 }
 
 /// `GET /groups/{groupId}/actions?actionType&fromDate&count`: ascending by sentAt from `fromDate`
-/// (epoch ms, inclusive); the next page starts at the last sentAt + 1.
+/// (epoch ms, inclusive); the next page starts at the last sentAt + 1. A type that cannot be listed
+/// lists nothing.
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<GroupPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;
     let from = query_i64(&q, "fromDate")?.unwrap_or(0);
-    let count = query_i64(&q, "count")?.unwrap_or(30);
+    // 0 is the same as none given (choice R6).
+    let count = query_i64(&q, "count")?.filter(|c| *c != 0).unwrap_or(30);
     if !(1..=100).contains(&count) {
         return Err(ApiError::invalid("count", "must be between 1 and 100"));
     }
+    // Built-in types in any case, in the documents' spelling (`job` is `Job`); a package id as sent.
     let filter = q
         .get("actionType")
         .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    if let Some(t) = &filter {
-        if POSTABLE.contains(&t.as_str()) && !LISTABLE.contains(&t.as_str()) {
-            return Err(ApiError::invalid(
-                "actionType",
-                format!(
-                    "{t} actions cannot be listed; listable: {} and custom packages",
-                    LISTABLE.join(", ")
-                ),
-            ));
-        }
-    }
+        .filter(|s| !s.is_empty())
+        .map(|s| builtin_type(&s).map_or(s, str::to_string));
     let w = state.world();
     caller.reach(&w, &group_id)?;
     let mut found: Vec<&Action> = w
@@ -94,7 +76,7 @@ pub(super) async fn list(
     let actions: Vec<Value> = found
         .iter()
         .take(count as usize)
-        .map(|a| summary(&w, a, &caller.origin))
+        .map(|a| listed(&w, a, &caller.origin))
         .collect();
     Ok(Json(json!({"actions": actions, "hasMore": has_more})))
 }
@@ -123,14 +105,16 @@ pub(super) fn find_action<'w>(
     }
 }
 
-/// `GET /groups/{groupId}/actions/{actionId}?getDetails` → `{actionType, actionDetails, sender, sentAt}`;
-/// with details also `responses`, a poll's `results`, a job's `completedCount`/`assigneeCount`/`assignees`.
-/// A survey or meeting with `isSenderOnly` shows other people's responses to its sender and admins only.
+/// `GET /groups/{groupId}/actions/{actionId}?getDetails` → `{actionType, actionDetails, sender,
+/// sentAt}` (plus `referenceId`, `actionId`, `senderName`, `packageId`). `actionDetails` is the
+/// listing's summary with, for a job, `status`; with `getDetails`, also `responses`, a poll's or
+/// meeting's `results` and a job's `assignees`. A survey, poll or meeting with `isSenderOnly` shows
+/// other people's responses to its sender and admins only.
 pub(super) async fn details(
     State(state): State<AppState>,
     caller: Caller,
     Params(p): Params<ActionPath>,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("action.read")?;
     let group_id = p.group_id;
@@ -148,11 +132,19 @@ pub(super) async fn details(
             ),
         ));
     }
+    let mut d = summary_body(&w, a, &caller.origin);
+    let job = a.action_type == "Job" && !is_package(a);
+    if job {
+        d["status"] = d["isCompleted"].clone();
+    }
+    if with {
+        drill_down(&w, a, role, &caller, &mut d);
+    }
     let mut out = json!({
         "referenceId": a.id,
         "actionId": a.id,
         "actionType": a.action_type,
-        "actionDetails": public_body(&w, a, &caller.origin),
+        "actionDetails": d,
         "sender": w.user_mobile(&a.sender_id),
         "senderName": w.user_name(&a.sender_id),
         "sentAt": iso(a.sent_at),
@@ -160,12 +152,12 @@ pub(super) async fn details(
     if let Some(pid) = &a.package_id {
         out["packageId"] = json!(pid);
     }
-    if let Some(c) = closes_at(a) {
-        out["closesAt"] = json!(iso(c));
-    }
-    if !with {
-        return Ok(Json(out));
-    }
+    Ok(Json(out))
+}
+
+/// What `getDetails` adds to `actionDetails`: the responses the caller may see, a poll's or
+/// meeting's tally, a job's assignees with their state.
+fn drill_down(w: &World, a: &Action, role: Option<Role>, caller: &Caller, d: &mut Value) {
     let sees_all = !body_bool(&a.body, "isSenderOnly")
         || a.sender_id == caller.user_id
         || role == Some(Role::Admin);
@@ -193,9 +185,9 @@ pub(super) async fn details(
             v
         })
         .collect();
-    out["responses"] = json!(responses);
-    if a.action_type == "Poll" && !is_package(a) {
-        let results: Vec<Value> = choice_titles(a)
+    d["responses"] = json!(responses);
+    let tally = |titles: Vec<String>| -> Value {
+        let rows: Vec<Value> = titles
             .iter()
             .map(|t| {
                 let n = a
@@ -206,58 +198,36 @@ pub(super) async fn details(
                 json!({"title": t, "count": n})
             })
             .collect();
-        out["results"] = json!(results);
+        json!(rows)
+    };
+    if is_package(a) {
+        return;
     }
-    if a.action_type == "LetsMeet" && !is_package(a) {
-        let results: Vec<Value> = RSVP
-            .iter()
-            .map(|t| {
-                let n = a
-                    .responses
-                    .values()
-                    .filter(|r| first_answer(&r.body) == Some(*t))
-                    .count();
-                json!({"title": t, "count": n})
-            })
-            .collect();
-        out["results"] = json!(results);
+    match a.action_type.as_str() {
+        "Poll" => d["results"] = tally(choice_titles(a)),
+        "LetsMeet" => d["results"] = tally(RSVP.iter().map(|s| s.to_string()).collect()),
+        "Job" => {
+            let (assigned, _) = job_progress(w, a);
+            let assignees: Vec<Value> = assigned
+                .iter()
+                .map(|mobile| {
+                    let uid = w.user_id_by_mobile(mobile).unwrap_or_default();
+                    let resp = a.responses.values().find(|r| r.responder_id == uid);
+                    let done = resp.is_some_and(|r| body_bool(&r.body, "isCompleted"));
+                    let mut v = json!({
+                        "assignee": mobile,
+                        "assigneeName": w.user_name(&uid),
+                        "isCompleted": done,
+                    });
+                    if let Some(r) = resp {
+                        v["responseId"] = json!(r.id);
+                        v["responseTime"] = json!(iso(r.updated_at));
+                    }
+                    v
+                })
+                .collect();
+            d["assignees"] = json!(assignees);
+        }
+        _ => {}
     }
-    if a.action_type == "Job" && !is_package(a) {
-        let assigned: Vec<String> = a
-            .body
-            .get("assignedTo")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let assignees: Vec<Value> = assigned
-            .iter()
-            .map(|mobile| {
-                let uid = w.user_id_by_mobile(mobile).unwrap_or_default();
-                let resp = a.responses.values().find(|r| r.responder_id == uid);
-                let done = resp.is_some_and(|r| body_bool(&r.body, "isCompleted"));
-                let mut v = json!({
-                    "assignee": mobile,
-                    "assigneeName": w.user_name(&uid),
-                    "isCompleted": done,
-                });
-                if let Some(r) = resp {
-                    v["responseId"] = json!(r.id);
-                    v["responseTime"] = json!(iso(r.updated_at));
-                }
-                v
-            })
-            .collect();
-        let completed = assignees
-            .iter()
-            .filter(|v| v["isCompleted"] == true)
-            .count();
-        out["completedCount"] = json!(completed);
-        out["assigneeCount"] = json!(assigned.len());
-        out["assignees"] = json!(assignees);
-    }
-    Ok(Json(out))
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::access::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{emit, Target};
+use crate::events::{emit, emit_as, Target};
 use crate::input::{field, opt_array, opt_bool, opt_str, req_object, JsonBody};
 use crate::paths::{ActionPath, Params};
 use crate::shared::AppState;
@@ -15,7 +15,10 @@ use crate::state::{new_id, ActionResponse};
 use crate::world::World;
 
 use super::read::find_action;
-use super::shape::{choice_titles, is_anonymous, option_titles, questions_of, with_questions};
+use super::shape::{
+    choice_titles, event_names, is_anonymous, option_titles, profile_pic, questions_of,
+    with_questions,
+};
 use super::validate::{check_media, location};
 use super::*;
 
@@ -326,6 +329,7 @@ pub(super) async fn respond(
                 "responseDetails": {"response": {
                     "assignee": my_mobile,
                     "assigneeName": w.user_name(&me),
+                    "assigneeProfilePic": profile_pic(&w, &me),
                     "isCompleted": body_bool(&stored, "isCompleted"),
                 }},
             });
@@ -340,21 +344,17 @@ pub(super) async fn respond(
                 "isUpdateResponse": is_update,
                 "responder": if anonymous { Value::Null } else { json!(my_mobile) },
                 "responderName": if anonymous { Value::Null } else { json!(w.user_name(&me)) },
+                "responderProfilePic": if anonymous { Value::Null } else { json!(profile_pic(&w, &me)) },
                 "isAnonymous": anonymous,
-                "responseDetails": {"responseWithQuestions": with_questions(&questions_of(&a), answers)},
+                "responseDetails": {"responseWithQuestions": with_questions(&w, &caller.origin, &questions_of(&a), answers)},
                 "actionType": a.action_type,
             });
             if let Some(pid) = &a.package_id {
                 data["packageId"] = json!(pid);
             }
-            let event = if t == "Survey" {
-                "SurveyResponse"
-            } else {
-                "ActionResponse"
-            };
             // An anonymous survey's event does not name its responder in the envelope either.
             let from = if anonymous { "" } else { me.as_str() };
-            emit(&mut w, target, event, data, from)
+            emit_as(&mut w, target, event_names(&a, false), data, from)
         };
         (rid, queued)
     };

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::events::{emit, Target};
+use crate::events::{emit_as, Target};
+use crate::resources::resolve;
 use crate::state::Action;
 use crate::world::World;
 
@@ -66,8 +67,14 @@ pub(super) fn option_titles(q: &Value) -> Vec<&str> {
 }
 
 /// `[{title, type, options, answer, isInvisible}]`; with no questions (a package without any), one
-/// untitled entry per answer.
-pub(super) fn with_questions(questions: &[Value], answers: Option<&Vec<Value>>) -> Vec<Value> {
+/// untitled entry per answer. A picture or attachment answer is given as the event sample shows
+/// one, `{mediaUrl, mediaFileName}` (a list of them for an `AttachmentList`).
+pub(super) fn with_questions(
+    w: &World,
+    origin: &str,
+    questions: &[Value],
+    answers: Option<&Vec<Value>>,
+) -> Vec<Value> {
     if questions.is_empty() {
         return answers
             .map(|a| {
@@ -77,32 +84,71 @@ pub(super) fn with_questions(questions: &[Value], answers: Option<&Vec<Value>>) 
             })
             .unwrap_or_default();
     }
+    let file = |v: &Value| -> Value {
+        v.as_str()
+            .and_then(|r| media_entry(w, origin, r))
+            .unwrap_or_else(|| v.clone())
+    };
     questions
         .iter()
         .enumerate()
         .map(|(i, q)| {
+            let t = q.get("type").and_then(Value::as_str).unwrap_or_default();
+            let answer = answers
+                .and_then(|a| a.get(i))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let answer = match (t, &answer) {
+                ("Image", Value::String(_)) => file(&answer),
+                ("AttachmentList", Value::Array(items)) => {
+                    Value::Array(items.iter().map(file).collect())
+                }
+                _ => answer,
+            };
             json!({
                 "title": q.get("title").cloned().unwrap_or(json!("")),
                 "type": q.get("type").cloned().unwrap_or(json!("")),
                 "options": q.get("options").cloned().unwrap_or(json!([])),
-                "answer": answers.and_then(|a| a.get(i)).cloned().unwrap_or(Value::Null),
+                "answer": answer,
                 "isInvisible": q.get("isInvisible").and_then(Value::as_bool).unwrap_or(false),
             })
         })
         .collect()
 }
 
+/// A file of an event's `media` list (our uploads and live-service resources alike).
 pub(super) fn media_entry(w: &World, origin: &str, res: &str) -> Option<Value> {
-    w.media.get(res).map(
-        |m| json!({"mediaUrl": crate::media::media_url(origin, m), "mediaFileName": m.file_name}),
-    )
+    resolve(w, res).map(|r| json!({"mediaUrl": r.url(origin), "mediaFileName": r.file_name()}))
+}
+
+/// The names an action's creation or response event goes by, most specific first: a poll's and a
+/// meeting's own (`PollCreated`, `LetsMeetResponse`…) before the generic one (choice W2).
+pub(super) fn event_names(a: &Action, created: bool) -> &'static [&'static str] {
+    match (a.action_type.as_str(), is_package(a), created) {
+        ("Poll", false, true) => &["PollCreated", "ActionCreated"],
+        ("Poll", false, false) => &["PollResponse", "ActionResponse"],
+        ("LetsMeet", false, true) => &["LetsMeetCreated", "ActionCreated"],
+        ("LetsMeet", false, false) => &["LetsMeetResponse", "ActionResponse"],
+        ("Survey", false, true) => &["SurveyCreated"],
+        ("Survey", false, false) => &["SurveyResponse"],
+        (_, _, true) => &["ActionCreated"],
+        (_, _, false) => &["ActionResponse"],
+    }
+}
+
+pub(super) fn profile_pic(w: &World, user_id: &str) -> String {
+    w.users()
+        .get(user_id)
+        .map(|u| u.profile_pic.clone())
+        .unwrap_or_default()
 }
 
 pub(super) fn is_anonymous(a: &Action) -> bool {
     body_bool(&a.body, "isAnonymous")
 }
 
-/// Queues the creation event of §5 for a new action (not yet in `w.actions`). Returns how many.
+/// Queues the creation event of a new action (not yet in `w.actions`; docs/platform.md#event-envelope).
+/// Returns how many.
 pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
     let target = Target {
         group_id: &a.group_id,
@@ -110,12 +156,12 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
         package_id: a.package_id.as_deref(),
     };
     let t = a.action_type.as_str();
-    let (event, data) = if MEDIA_TYPES.contains(&t) && !is_package(a) {
+    let (names, data): (&[&str], Value) = if MEDIA_TYPES.contains(&t) && !is_package(a) {
         let media: Vec<Value> = media_entry(w, origin, body_str(&a.body, "mediaResource"))
             .into_iter()
             .collect();
         (
-            "AttachmentCreated",
+            &["AttachmentCreated"],
             json!({"media": media, "actionType": t, "caption": body_str(&a.body, "caption")}),
         )
     } else if t == "Announcement" && !is_package(a) {
@@ -130,28 +176,23 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
             })
             .unwrap_or_default();
         (
-            "Announcement",
+            &["Announcement"],
             json!({"title": body_str(&a.body, "title"), "text": body_str(&a.body, "message"), "media": media}),
         )
     } else if t == "Job" && !is_package(a) {
-        let hours = body_f64(&a.body, "dueDate").unwrap_or(DEFAULT_JOB_HOURS);
         (
-            "JobCreated",
+            &["JobCreated"],
             json!({
                 "actionId": a.id,
                 "groupId": a.group_id,
                 "title": body_str(&a.body, "title"),
-                // The posted dueDate is in hours; the event carries the instant it falls due (epoch ms).
-                "dueDate": deadline_after(a.sent_at, hours),
+                // The posted dueDate is in hours; the event carries the instant it falls due, as the
+                // event sample writes it (ISO 8601; choice W3).
+                "dueDate": crate::clock::iso(job_due_at(a)),
                 "assignedTo": a.body.get("assignedTo").cloned().unwrap_or(json!([])),
             }),
         )
     } else {
-        let event = if t == "Survey" && !is_package(a) {
-            "SurveyCreated"
-        } else {
-            "ActionCreated"
-        };
         let mut data = json!({
             "actionId": a.id,
             "groupId": a.group_id,
@@ -159,15 +200,16 @@ pub(super) fn emit_created(w: &mut World, a: &Action, origin: &str) -> usize {
             "isUpdateResponse": false,
             "responder": w.user_mobile(&a.sender_id),
             "responderName": w.user_name(&a.sender_id),
+            "responderProfilePic": profile_pic(w, &a.sender_id),
             "isAnonymous": is_anonymous(a),
-            "responseDetails": {"responseWithQuestions": with_questions(&questions_of(a), None)},
-            // Beyond §5, so a listener can tell a poll from a meeting or a package.
+            "responseDetails": {"responseWithQuestions": with_questions(w, origin, &questions_of(a), None)},
+            // Beyond the event schema, so a listener can tell a poll from a meeting or a package.
             "actionType": t,
         });
         if let Some(p) = &a.package_id {
             data["packageId"] = json!(p);
         }
-        (event, data)
+        (event_names(a, true), data)
     };
-    emit(w, target, event, data, &a.sender_id)
+    emit_as(w, target, names, data, &a.sender_id)
 }

@@ -4,13 +4,18 @@ use serde_json::{json, Value};
 
 use crate::clock::parse_iso;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{field, opt_array, opt_bool, opt_f64, opt_i64, opt_str, phones, req_str};
+use crate::input::{
+    field, one_of, opt_array, opt_bool, opt_f64, opt_i64_or_default, opt_str, phones, req_str,
+};
+use crate::resources::resolve;
 use crate::state::{Group, Role};
+use crate::subscribers::listed_recipients;
 use crate::world::World;
 
 use super::*;
 
-/// A `mediaResource` that exists and (when `prefix` is given) is of the right kind.
+/// A `mediaResource` this server issued or a live-service one (choice C5 of docs/platform.md), of
+/// the right kind when `prefix` is given (a live-service file whose type cannot be told passes).
 pub(super) fn check_media(
     w: &World,
     res: &str,
@@ -18,23 +23,32 @@ pub(super) fn check_media(
     prefix: Option<&str>,
     what: &str,
 ) -> ApiResult<()> {
-    let m = w.media.get(res).ok_or_else(|| {
+    let r = resolve(w, res).ok_or_else(|| {
         ApiError::invalid(
             path,
             format!(
-                "'{res}' is not a known mediaResource (upload the file with POST /media first)"
+                "'{}' is not a known mediaResource (upload the file with POST /media first)",
+                clip(res)
             ),
         )
     })?;
-    if let Some(prefix) = prefix {
-        if !m.mime.starts_with(prefix) {
+    if let (Some(prefix), Some(mime)) = (prefix, r.mime()) {
+        if !mime.starts_with(prefix) {
             return Err(ApiError::invalid(
                 path,
-                format!("is {} but {what} needs {prefix}*", m.mime),
+                format!("is {mime} but {what} needs {prefix}*"),
             ));
         }
     }
     Ok(())
+}
+
+/// A value quoted in an error, cut short (live-service blobs run to kilobytes).
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 pub(super) fn media_prefix(action_type: &str) -> &'static str {
@@ -46,14 +60,15 @@ pub(super) fn media_prefix(action_type: &str) -> &'static str {
     }
 }
 
-/// A positive number of hours (`dueDate`, `expiryInHours`, `validity`).
 /// The longest a due date, poll expiry or validity may be, in hours (100 years).
 const MAX_HOURS: f64 = 876_000.0;
 /// The longest meeting, in minutes (a year).
 const MAX_MEETING_MINUTES: i64 = 525_600;
 
+/// A positive number of hours (`dueDate`, `expiryInHours`, `validity`); 0 is the same as none given
+/// (the default applies: choice R6 of docs/platform.md; C# clients send 0 for a value left out).
 pub(super) fn opt_hours(body: &Value, names: &[&str], path: &str) -> ApiResult<Option<f64>> {
-    match opt_f64(body, names, path)? {
+    match opt_f64(body, names, path)?.filter(|h| *h != 0.0) {
         Some(h) if h > 0.0 && h <= MAX_HOURS => Ok(Some(h)),
         Some(_) => Err(ApiError::invalid(
             path,
@@ -87,7 +102,7 @@ pub(super) fn location(v: &Value, path: &str) -> ApiResult<Value> {
         ));
     }
     let name = opt_str(v, &["name"], &format!("{path}.name"))?.unwrap_or_default();
-    Ok(json!({"latitude": lat, "longitude": lon, "name": name}))
+    Ok(json!({"latitude": number(lat), "longitude": number(lon), "name": name}))
 }
 
 pub(super) fn question(q: &Value, path: &str) -> ApiResult<Value> {
@@ -99,7 +114,7 @@ pub(super) fn question(q: &Value, path: &str) -> ApiResult<Value> {
     }
     let title = req_str(q, &["title"], &format!("{path}.title"))?;
     let t = req_str(q, &["type"], &format!("{path}.type"))?;
-    if !QUESTION_TYPES.contains(&t.as_str()) {
+    let Some(t) = one_of(&t, QUESTION_TYPES) else {
         return Err(ApiError::invalid(
             format!("{path}.type"),
             format!(
@@ -107,7 +122,7 @@ pub(super) fn question(q: &Value, path: &str) -> ApiResult<Value> {
                 QUESTION_TYPES.join(", ")
             ),
         ));
-    }
+    };
     let invisible = opt_bool(q, &["isInvisible"], &format!("{path}.isInvisible"))?.unwrap_or(false);
     let opts_path = format!("{path}.options");
     let mut options = Vec::new();
@@ -178,7 +193,7 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
         }
         let name = req_str(p, &["name"], &format!("{pp}.name"))?;
         let t = req_str(p, &["type"], &format!("{pp}.type"))?;
-        if !PROPERTY_TYPES.contains(&t.as_str()) {
+        let Some(t) = one_of(&t, PROPERTY_TYPES) else {
             return Err(ApiError::invalid(
                 format!("{pp}.type"),
                 format!(
@@ -186,9 +201,9 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
                     PROPERTY_TYPES.join(", ")
                 ),
             ));
-        }
-        let value = p.get("value").cloned().unwrap_or(Value::Null);
-        let ok = match t.as_str() {
+        };
+        let value = field(p, &["value"]).cloned().unwrap_or(Value::Null);
+        let ok = match t {
             "Text" | "Attachment" => value.is_string(),
             "Numeric" => value.is_number(),
             "DateTime" => {
@@ -198,7 +213,7 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
             _ => is_string_list(&value),
         };
         if !ok {
-            let want = match t.as_str() {
+            let want = match t {
                 "Text" | "Attachment" => "a string",
                 "Numeric" => "a number",
                 "DateTime" => "epoch milliseconds or an ISO 8601 string",
@@ -215,14 +230,16 @@ pub(super) fn properties(body: &Value) -> ApiResult<Vec<Value>> {
     Ok(out)
 }
 
-/// Checks a posted `actionBody` and returns it normalised: the first §8 spelling, defaults filled in.
-/// `recipients` are the subscribers (user ids) it goes to in a public group, empty otherwise.
+/// Checks a posted `actionBody` and returns it normalised: the documented spelling of each field,
+/// defaults filled in, whole numbers as integers. `recipients` are the subscribers (user ids) it goes
+/// to in a public group, empty otherwise; `sender_name` titles an announcement sent without one.
 pub(super) fn validate(
     w: &World,
     g: &Group,
     kind: &Kind,
     body: &Value,
     recipients: &[String],
+    sender_name: &str,
 ) -> ApiResult<Value> {
     let t = match kind {
         Kind::Package(_) => return validate_package(body, !recipients.is_empty()),
@@ -251,7 +268,12 @@ pub(super) fn validate(
     }
     match t {
         "Announcement" => {
-            let title = req_str(body, &["title", "Title"], &at("title"))?;
+            // Optional, as in both swagger models; the platform titled such announcements
+            // "Sent by <sender>" (the event sample; choice C3).
+            let title = match opt_str(body, &["title", "Title"], &at("title"))? {
+                Some(t) if !t.trim().is_empty() => t,
+                _ => format!("Sent by {sender_name}"),
+            };
             let message = req_str(body, &["message", "Message"], &at("message"))?;
             let path = at("mediaResources");
             let mut media = Vec::new();
@@ -286,7 +308,7 @@ pub(super) fn validate(
                 }
             }
             let due = opt_hours(body, &["dueDate"], &at("dueDate"))?.unwrap_or(DEFAULT_JOB_HOURS);
-            Ok(json!({"title": title, "assignedTo": assigned, "dueDate": due}))
+            Ok(json!({"title": title, "assignedTo": assigned, "dueDate": number(due)}))
         }
         "Poll" => {
             let q = req_str(body, &["question"], &at("question"))?;
@@ -313,7 +335,8 @@ pub(super) fn validate(
                 choices.push(choice);
             }
             let expiry = opt_hours(body, &["expiryInHours"], &at("expiryInHours"))?.unwrap_or(DEFAULT_POLL_HOURS);
-            Ok(json!({"question": q, "choices": choices, "expiryInHours": expiry}))
+            let sender_only = opt_bool(body, &["isSenderOnly"], &at("isSenderOnly"))?.unwrap_or(false);
+            Ok(json!({"question": q, "choices": choices, "expiryInHours": number(expiry), "isSenderOnly": sender_only}))
         }
         "LetsMeet" => {
             let title = req_str(body, &["title"], &at("title"))?;
@@ -324,7 +347,7 @@ pub(super) fn validate(
                     "must be an ISO 8601 date-time such as 2026-11-23T09:30:00Z",
                 ));
             }
-            let duration = opt_i64(body, &["duration", "DurationInMins"], &at("duration"))?
+            let duration = opt_i64_or_default(body, &["duration", "DurationInMins"], &at("duration"))?
                 .unwrap_or(DEFAULT_MEETING_MINUTES);
             if !(1..=MAX_MEETING_MINUTES).contains(&duration) {
                 return Err(ApiError::invalid(
@@ -366,7 +389,7 @@ pub(super) fn survey_common(body: &Value, title_required: bool) -> ApiResult<Val
         out["title"] = json!(t);
     }
     if let Some(h) = opt_hours(body, &["dueDate"], &at("dueDate"))? {
-        out["dueDate"] = json!(h);
+        out["dueDate"] = number(h);
     }
     for flag in ["isAnonymous", "isSenderOnly", "acceptMultipleResponses"] {
         out[flag] = json!(opt_bool(body, &[flag], &at(flag))?.unwrap_or(false));
@@ -374,7 +397,7 @@ pub(super) fn survey_common(body: &Value, title_required: bool) -> ApiResult<Val
     Ok(out)
 }
 
-/// A custom package: as a survey (questions optional, checked when present) plus `properties`; sent to
+/// A custom package: as a survey (title and questions optional, checked when present) plus `properties`; sent to
 /// a public group's subscribers it takes only `{title?, validity? (hours)}`.
 pub(super) fn validate_package(body: &Value, to_subscribers: bool) -> ApiResult<Value> {
     if to_subscribers {
@@ -383,11 +406,12 @@ pub(super) fn validate_package(body: &Value, to_subscribers: bool) -> ApiResult<
             out["title"] = json!(t);
         }
         if let Some(h) = opt_hours(body, &["validity"], &at("validity"))? {
-            out["validity"] = json!(h);
+            out["validity"] = number(h);
         }
         return Ok(out);
     }
-    let mut out = survey_common(body, true)?;
+    // A package's own title is its default: the swagger posts one with properties only (choice C4).
+    let mut out = survey_common(body, false)?;
     if let Some(qs) = questions(body, false)? {
         out["questions"] = json!(qs);
     }
@@ -395,12 +419,24 @@ pub(super) fn validate_package(body: &Value, to_subscribers: bool) -> ApiResult<
     Ok(out)
 }
 
-/// `subscribers?` / `sendToAllSubscribers?`: the subscriber user ids an action goes to (empty = the group).
-pub(super) fn audience(w: &World, g: &Group, role: Role, body: &Value) -> ApiResult<Vec<String>> {
+/// Who an action goes to.
+pub(super) struct Audience {
+    /// The subscribers (user ids) it goes to in a public group; empty = the group.
+    pub recipients: Vec<String>,
+    /// Listed numbers that are not subscribers (choice E2 of docs/platform.md).
+    pub failed: Vec<Value>,
+}
+
+/// `subscribers?` / `sendToAllSubscribers?`: the subscribers an action goes to (none = the group).
+pub(super) fn audience(w: &World, g: &Group, role: Role, body: &Value) -> ApiResult<Audience> {
     let listed = phones(body, &["subscribers"], "subscribers", false)?;
     let all = opt_bool(body, &["sendToAllSubscribers"], "sendToAllSubscribers")?.unwrap_or(false);
+    let none = Audience {
+        recipients: Vec::new(),
+        failed: Vec::new(),
+    };
     if listed.is_empty() && !all {
-        return Ok(Vec::new());
+        return Ok(none);
     }
     let name = if all {
         "sendToAllSubscribers"
@@ -428,29 +464,11 @@ pub(super) fn audience(w: &World, g: &Group, role: Role, body: &Value) -> ApiRes
         if g.subscribers.is_empty() {
             return Err(ApiError::invalid(name, "the group has no subscribers"));
         }
-        return Ok(g.subscribers.keys().cloned().collect());
+        return Ok(Audience {
+            recipients: g.subscribers.keys().cloned().collect(),
+            failed: Vec::new(),
+        });
     }
-    let raw = opt_array(body, &["subscribers"], "subscribers")?
-        .cloned()
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for m in &listed {
-        match w
-            .user_id_by_mobile(m)
-            .filter(|u| g.subscribers.contains_key(u))
-        {
-            Some(u) => out.push(u),
-            None => {
-                let i = raw
-                    .iter()
-                    .position(|v| v.as_str() == Some(m))
-                    .unwrap_or_default();
-                return Err(ApiError::invalid(
-                    format!("subscribers[{i}]"),
-                    format!("{m} is not a subscriber of this group"),
-                ));
-            }
-        }
-    }
-    Ok(out)
+    let (recipients, failed) = listed_recipients(w, g, &listed)?;
+    Ok(Audience { recipients, failed })
 }

@@ -112,7 +112,7 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
         "applicationSecret": demo.map(|c| c.secret.clone()),
         "authUrl": format!("{origin}/v1"),
         "oauthUrl": format!("{origin}/api/Oauth"),
-        "endpointUrl": endpoint_url(&origin, "inc-000"),
+        "endpointUrl": endpoint_url(&origin, crate::access::DEFAULT_REGION),
         "connectors": connectors,
         "users": users,
         "groups": groups,
@@ -405,7 +405,7 @@ async fn grant(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
 }
 
 /// `POST /_emulator/duplicates {count, webhookId?}`: the next `count` successful deliveries (to that
-/// webhook, or to any) are sent once more, as when a receiver's answer is lost (§5: at-least-once).
+/// webhook, or to any) are sent once more, as when a receiver's answer is lost (at-least-once: docs/platform.md#delivery).
 async fn add_duplicates(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,

@@ -3,10 +3,9 @@
 
 pub mod delivery;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::routing::{post, put};
 use axum::{Json, Router};
@@ -14,13 +13,14 @@ use serde_json::{json, Value};
 
 use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::input::{field, opt_array, opt_bool, opt_i64, opt_str, JsonBody};
+use crate::input::{field, one_of, opt_array, opt_bool, opt_i64, opt_str, JsonBody, QueryMap};
 use crate::paths::{Params, WebhookPath};
 use crate::shared::AppState;
 use crate::state::{random_token, Ms, Role, Webhook, DAY_MS, MAX_INSTANT};
 use crate::world::World;
 
-/// The event types of §5, in the order the platform lists them.
+/// The event types of docs/platform.md#event-types: the thirteen of the connector pages in their
+/// order, then the four the platform's exported requests also subscribe to (choice W2).
 pub const EVENT_TYPES: &[&str] = &[
     "ActionCreated",
     "ActionResponse",
@@ -35,14 +35,18 @@ pub const EVENT_TYPES: &[&str] = &[
     "MemberRemoved",
     "GroupAdded",
     "GroupRemoved",
+    "PollCreated",
+    "PollResponse",
+    "LetsMeetCreated",
+    "LetsMeetResponse",
 ];
 
 pub const OBJECT_TYPES: &[&str] = &["Group", "Action", "ActionPackage"];
 
-/// Failed tries after which a webhook is disabled: the first try plus 6 retries (§5).
+/// Failed tries after which a webhook is disabled: the first try plus 6 retries (docs/platform.md#delivery).
 pub const MAX_FAILURES: u32 = 7;
 
-/// A registration without `validity` lasts two years (§5).
+/// A registration without `validity` lasts two years (docs/platform.md#post-v1webhook--register).
 pub const DEFAULT_VALIDITY_MS: Ms = 2 * 365 * DAY_MS;
 
 /// The most of a callback's answer to the validation request that is read.
@@ -65,16 +69,12 @@ fn object_type(body: &Value) -> ApiResult<Option<String>> {
 }
 
 fn check_object_type(t: &str) -> ApiResult<String> {
-    OBJECT_TYPES
-        .iter()
-        .find(|o| **o == t)
-        .map(|o| o.to_string())
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "objectType",
-                format!("'{t}' is not one of Group, Action, ActionPackage"),
-            )
-        })
+    one_of(t, OBJECT_TYPES).map(str::to_string).ok_or_else(|| {
+        ApiError::invalid(
+            "objectType",
+            format!("'{t}' is not one of Group, Action, ActionPackage"),
+        )
+    })
 }
 
 fn object_id(body: &Value) -> ApiResult<Option<String>> {
@@ -84,7 +84,7 @@ fn object_id(body: &Value) -> ApiResult<Option<String>> {
     }
 }
 
-/// `eventTypes`: at least one, each one of the 13 documented types; repeats are dropped.
+/// `eventTypes`: at least one, each one of `EVENT_TYPES`; repeats are dropped.
 fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
     let Some(list) = opt_array(body, &["eventTypes", "EventTypes"], "eventTypes")? else {
         return Ok(None);
@@ -101,7 +101,7 @@ fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
         let Value::String(s) = item else {
             return Err(ApiError::invalid(name, "must be an event type name"));
         };
-        if !EVENT_TYPES.contains(&s.as_str()) {
+        let Some(s) = one_of(s, EVENT_TYPES) else {
             return Err(ApiError::invalid(
                 name,
                 format!(
@@ -109,15 +109,15 @@ fn event_types(body: &Value) -> ApiResult<Option<Vec<String>>> {
                     EVENT_TYPES.join(", ")
                 ),
             ));
-        }
-        if !out.contains(s) {
-            out.push(s.clone());
+        };
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
         }
     }
     Ok(Some(out))
 }
 
-/// `callBackUrl` (also read as `callbackUrl`, §8): an absolute http or https URL.
+/// `callBackUrl` (also read as the listing's `callbackUrl`, choice W1): an absolute http or https URL.
 fn callback_url(body: &Value) -> ApiResult<Option<String>> {
     let Some(url) = opt_str(
         body,
@@ -229,7 +229,7 @@ fn seconds(ms: u64) -> String {
     }
 }
 
-/// §5: `GET {callBackUrl}?validationToken=<random>` must answer 2xx with the token as its body
+/// `GET {callBackUrl}?validationToken=<random>` (docs/platform.md#post-v1webhook--register) must answer 2xx with the token as its body
 /// (surrounding whitespace ignored) within the configured time. The world lock is not held here.
 async fn validate_callback(state: &AppState, url: &str) -> ApiResult<()> {
     let token = random_token();
@@ -320,8 +320,10 @@ async fn register(
         let mut w = state.world();
         // Checked again: the world may have changed while the callback was being validated.
         check_object(&w, &caller, &object_type, &object_id)?;
-        let now = w.now();
-        let validity = validity(&body, now)?.unwrap_or(now.saturating_add(DEFAULT_VALIDITY_MS));
+        // Unique and increasing, so the listing (oldest first) has one order.
+        let created_at = w.instant();
+        let validity =
+            validity(&body, created_at)?.unwrap_or(created_at.saturating_add(DEFAULT_VALIDITY_MS));
         let id = crate::state::new_id();
         w.webhooks.insert(
             id.clone(),
@@ -337,7 +339,7 @@ async fn register(
                 callback_context: context,
                 // The registration takes no filters; listed as an empty list.
                 filters: json!([]),
-                created_at: now,
+                created_at,
                 validity,
                 active: true,
                 queue: Default::default(),
@@ -390,8 +392,9 @@ pub fn access(w: &World, caller: &Caller, h: &Webhook) -> Access {
     }
 }
 
-/// A listed webhook. `active` is false when disabled or past its validity; `callbackToken`
-/// is there only for a caller who may manage the webhook.
+/// A listed webhook, spelled as the connector page's sample and table (choice W1). `active` is false
+/// when disabled or past its validity; `callbackToken` is there only for a caller who may manage the
+/// webhook; `callBackContext` is the value registered (null when none was).
 fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
     let mut v = json!({
         "id": h.id,
@@ -400,6 +403,7 @@ fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
         "events": h.event_types,
         "filters": h.filters,
         "callbackUrl": h.callback_url,
+        "callBackContext": h.callback_context.clone().unwrap_or(Value::Null),
         "ts": h.created_at,
         "validity": h.validity,
         "active": h.active && h.validity > now,
@@ -415,7 +419,7 @@ fn webhook_json(h: &Webhook, now: Ms, access: Access) -> Value {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<HashMap<String, String>>,
+    q: QueryMap,
 ) -> ApiResult<Json<Value>> {
     caller.need("webhook.read")?;
     let object_id = q.get("objectId").filter(|s| !s.is_empty());

@@ -1,6 +1,8 @@
 //! Shared test support: an emulator on a free port, tokens for the demo tenant's users, JSON calls.
 #![allow(dead_code)]
 
+pub mod replay;
+
 use kaizala_emulator::{start, Config, Running};
 use serde_json::{json, Value};
 
@@ -183,21 +185,24 @@ impl Emu {
     }
 }
 
-/// Asserts a refusal: the status, and the one error body shape `{"error": {"code", "message"}}`.
+/// Asserts a refusal: the status, and the platform's error body: `errorCode`, `message` and
+/// `errorCategoryKey`, all strings (docs/platform.md, errors).
 pub fn assert_error(resp: &(u16, Value), status: u16) {
     assert_eq!(
         resp.0, status,
         "expected {status}, got {} {}",
         resp.0, resp.1
     );
-    assert!(
-        resp.1["error"]["code"].is_string(),
-        "error body shape: {}",
-        resp.1
-    );
-    assert!(
-        resp.1["error"]["message"].is_string(),
-        "error body shape: {}",
-        resp.1
-    );
+    for key in ["errorCode", "message", "errorCategoryKey"] {
+        assert!(
+            resp.1[key].as_str().is_some_and(|s| !s.is_empty()),
+            "error body shape ({key}): {}",
+            resp.1
+        );
+    }
+}
+
+/// The `field` an error body names (the input to blame), if any.
+pub fn error_field(resp: &(u16, Value)) -> Option<&str> {
+    resp.1["field"].as_str()
 }
