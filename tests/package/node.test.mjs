@@ -34,6 +34,7 @@ describe('the tarball', () => {
       'web/kaizala.js',
       'web/kaizala_bg.wasm',
       'web/package.json',
+      'web/workflows.js',
     ]);
   });
 
