@@ -1,7 +1,7 @@
 // Organisation workflows over the client's public methods: CSV member imports (importMembers) and
-// exports (exportMembers, exportSubscribers). scripts/build-pkg.sh makes this file web/workflows.js
-// (loaded on first use, so an app that never imports members never fetches it) and inlines it into
-// node/index.cjs. `workflows(KaizalaError, allPages)` answers the three calls, each taking the client first.
+// exports (exportMembers, exportSubscribers). scripts/build-pkg.sh makes this file web/workflows.js,
+// which both entries load on first use (so a browser app that never imports members never fetches
+// it). `workflows(KaizalaError, allPages)` answers the three calls, each taking the client first.
 
 function workflows(KaizalaError, allPages) {
   // Members added per addMembers call unless the caller says otherwise, and the most a batch holds.
