@@ -1,8 +1,11 @@
 // The package's JS layer over the raw wasm-bindgen module, shared by the web and the Node builds.
-// scripts/build-pkg.sh wraps this file into web/index.js (ESM) and node/index.cjs (CommonJS); both
-// call `wrap(raw)` once with the raw module and export what it returns.
+// scripts/build-pkg.sh wraps this file (with receivers.js) into web/index.js (ESM) and node/index.cjs
+// (CommonJS); both call `wrap(raw, loadWorkflows)` once with the raw module and export what it
+// returns. `loadWorkflows()` promises the module web/workflows.js (made from workflows.js): both
+// entries import it on first use only, so a bundle that splits code fetches it only when a workflow
+// is called.
 
-function wrap(raw) {
+function wrap(raw, loadWorkflows) {
   /**
    * The error every refused or failed call rejects with. The wasm binding builds these objects
    * itself (with `code`, `status`, `retryAfter`, `operation`, `field`, `platformCode`) and gives
@@ -77,7 +80,52 @@ function wrap(raw) {
     return [o, isNullish(signal) ? undefined : { signal }, maxPages];
   }
 
+  // The workflows (workflows.js), loaded once on the first call of one of them.
+  let flows;
+  function workflowsFor(operation) {
+    if (!flows) {
+      flows = Promise.resolve()
+        .then(() => loadWorkflows())
+        .then((m) => m.workflows(KaizalaError, allPages), (e) => {
+          flows = undefined;
+          throw new KaizalaError(`${operation}: the package's workflows.js could not be loaded (${e && e.message})`,
+            { code: 'network', operation, cause: e });
+        });
+    }
+    return flows;
+  }
+
+  const helpers = receivers(KaizalaError);
+
   class KaizalaClient extends raw.KaizalaClient {
+    /**
+     * Adds the members of a CSV file (text or a Blob/File) to a group in batches and answers the
+     * upload record; see workflows.js.
+     */
+    importMembers(groupId, csv, options) {
+      return workflowsFor('importMembers').then((w) => w.importMembers(this, groupId, csv, options));
+    }
+
+    /** Every member as CSV text. */
+    exportMembers(groupId, options) {
+      return workflowsFor('exportMembers').then((w) => w.exportMembers(this, groupId, options));
+    }
+
+    /** Every subscriber of a public group, all pages, as CSV text. */
+    exportSubscribers(groupId, options) {
+      return workflowsFor('exportSubscribers').then((w) => w.exportSubscribers(this, groupId, options));
+    }
+
+    /** The connections held in `storage` (default localStorage), sorted by name; never a token. */
+    static connections(storage) {
+      return helpers.connections(storage);
+    }
+
+    /** Forgets connection `name` (its tokens for every connector); returns how many entries went. */
+    static removeConnection(name, storage) {
+      return helpers.removeConnection(name, storage);
+    }
+
     /** Every subscriber of a public group, page after page (`listSubscribers`). */
     subscribers(groupId, options) {
       const [o, last, max] = split('listSubscribers', options);
@@ -125,5 +173,8 @@ function wrap(raw) {
   }
   api.KaizalaClient = KaizalaClient;
   api.KaizalaError = KaizalaError;
+  api.webhookValidationToken = helpers.webhookValidationToken;
+  api.verifyWebhook = helpers.verifyWebhook;
+  api.parseWebhookEvent = helpers.parseWebhookEvent;
   return api;
 }

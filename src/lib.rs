@@ -6,7 +6,6 @@
 
 pub mod actions;
 pub mod auth;
-pub mod connections;
 pub mod error;
 pub mod groups;
 pub mod media;
@@ -21,7 +20,6 @@ pub mod subscribers;
 pub mod throttling;
 pub mod time;
 pub mod tokens;
-pub mod uploads;
 pub mod users;
 pub mod validate;
 pub mod webhooks;
@@ -30,10 +28,7 @@ pub mod webhooks;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{
-    error_codes, parse_webhook_event, set_error_class, verify_webhook, webhook_validation_token,
-    KaizalaClient,
-};
+pub use wasm::{error_codes, set_error_class, KaizalaClient};
 
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};

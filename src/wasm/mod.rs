@@ -13,17 +13,15 @@
 //! builder that reads the arguments (`c.str`, `c.opts`, `c.signal`) and returns `c.send(signal,
 //! spec)` — then declare it in `pkg-template/kaizala.d.ts`. Nothing else: no `#[wasm_bindgen]`
 //! attribute (each export costs size in the wasm and in both JS builds). Methods that answer
-//! synchronously (`tokenInfo`, `authorizeUrl`, …) and the multi-request workflows of
-//! `workflows.rs` (`importMembers`, …) stay plain `#[wasm_bindgen]` methods.
+//! synchronously (`tokenInfo`, `authorizeUrl`, …) stay plain `#[wasm_bindgen]` methods. The
+//! multi-request workflows (`importMembers`, …), named connections and the webhook receiver's
+//! helpers are plain JS in the package (pkg-template/workflows.js, receivers.js).
 
 mod fetch;
 mod js;
 mod methods;
 mod session;
 mod store;
-mod workflows;
-
-pub use workflows::{parse_webhook_event, verify_webhook, webhook_validation_token};
 
 use crate::error::{Error, ErrorCode};
 use crate::tokens::{self, Tokens};

@@ -1,5 +1,6 @@
 // The packed package installed into a temporary project, used from Node: ESM import, CommonJS
-// require, errors, async iteration, media uploads — against the emulator.
+// require, the workflows module loaded on first use, errors, async iteration, media uploads — against
+// the emulator.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +35,7 @@ describe('the tarball', () => {
       'web/kaizala.js',
       'web/kaizala_bg.wasm',
       'web/package.json',
+      'web/workflows.js',
     ]);
   });
 
@@ -113,6 +115,28 @@ describe('Node', () => {
     const runtime = Object.keys(kz).sort();
     assert.deepEqual(runtime, declared);
     assert.ok(!('setErrorClass' in kz), 'setErrorClass is internal');
+  });
+});
+
+describe('the workflows module', () => {
+  test('is loaded on first use; when it cannot be, the call rejects with a KaizalaError and the next call tries again', async () => {
+    // A copy of the installed package, so its web/workflows.js can go missing without touching the
+    // one the other tests use.
+    const dir = fs.mkdtempSync(path.join(project.dir, 'copy-'));
+    fs.cpSync(path.join(project.dir, 'node_modules/kaizala'), path.join(dir, 'node_modules/kaizala'), { recursive: true });
+    const file = path.join(dir, 'node_modules/kaizala/web/workflows.js');
+    const saved = fs.readFileSync(file);
+    fs.rmSync(file);
+    try {
+      const k = createRequire(path.join(dir, 'x.js'))('kaizala');
+      const c = new k.KaizalaClient(clientOptions(s));
+      await assert.rejects(c.exportMembers(s.mainGroupId), (e) => e instanceof k.KaizalaError && e.code === 'network'
+        && e.operation === 'exportMembers' && /workflows\.js could not be loaded/.test(e.message));
+      fs.writeFileSync(file, saved);
+      assert.match(await c.exportMembers(s.mainGroupId), /^id,mobileNumber,role,isProvisioned/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,7 +18,8 @@ export const BUDGET = JSON.parse(fs.readFileSync(new URL('./budget.json', import
 export const gzipSize = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
 
 /**
- * The minimal app of each client: kaizala's signs in by PIN, lists the groups and sends a message;
+ * The minimal app of each client: kaizala's signs in by PIN, lists the groups and sends a message
+ * (kaizala-import imports a member instead, to show what a page using the workflows loads);
  * each peer's does the same GET and POST with a token the harness minted. Every app reads its
  * settings from `globalThis.APP` and leaves a promise of `{groups, referenceId}` in
  * `globalThis.RESULT`.
@@ -34,6 +35,20 @@ globalThis.RESULT = (async () => {
   const { groups } = await client.listGroups();
   const { referenceId } = await client.sendMessage(groups[0].groupId, 'Hello from the minimal app');
   return { groups: groups.length, referenceId };
+})();
+`,
+  // The same sign-in, then one member import: the page that loads the workflows code (the minimal
+  // app must not). Its number is the user's own, already in the group, so nothing is added.
+  'kaizala-import': `
+import { KaizalaClient } from 'kaizala';
+const { applicationId, applicationSecret, authUrl, mobileNumber, readPin } = globalThis.APP;
+globalThis.RESULT = (async () => {
+  const client = new KaizalaClient({ applicationId, applicationSecret, authUrl });
+  await client.generatePin(mobileNumber);
+  await client.loginWithPin(mobileNumber, await readPin(mobileNumber));
+  const { groups } = await client.listGroups();
+  const record = await client.importMembers(groups[0].groupId, 'mobileNumber\\n' + mobileNumber + '\\n');
+  return { groups: groups.length, referenceId: record.status, total: record.total };
 })();
 `,
   fetch: `
@@ -124,7 +139,7 @@ export async function buildApp(name, { pkgDir, outDir }) {
   const src = path.join(outDir, '.src');
   fs.mkdirSync(src, { recursive: true });
   const modules = path.join(src, 'node_modules');
-  if (name === 'kaizala') {
+  if (name.startsWith('kaizala')) {
     for (const { file } of packageFiles(pkgDir).files) {
       fs.mkdirSync(path.dirname(path.join(modules, 'kaizala', file)), { recursive: true });
       fs.copyFileSync(path.join(pkgDir, file), path.join(modules, 'kaizala', file));
@@ -253,7 +268,7 @@ export async function appSettings(emulatorUrl) {
     const res = await fetch('/_emulator/sms?mobileNumber=' + encodeURIComponent(mobileNumber));
     return (await res.json()).messages[0].pin;
   }`;
-  return (name) => (name === 'kaizala' ? `{ ...${kaizala}, readPin: ${readPin} }` : peers);
+  return (name) => (name.startsWith('kaizala') ? `{ ...${kaizala}, readPin: ${readPin} }` : peers);
 }
 
 /** Builds and runs each named minimal app under `outRoot/<name>`; answers `{name: loadApp's answer}`. */

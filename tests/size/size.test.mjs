@@ -2,12 +2,16 @@
 // message), bundled from the built package and run in headless Chromium against the emulator, and
 // the whole package as npm ships it, each within its budget in budget.json. Timings stay in `make bench`.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BUDGET, ROOT, measureApps, packageFiles } from './apps.mjs';
 
 const PKG = path.join(ROOT, 'pkg');
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+// A message only the workflows code (web/workflows.js) holds, to tell its chunk in a bundle.
+const WORKFLOWS_MARK = 'has a header row but no members below it';
+const holdsWorkflows = (dir, file) => fs.readFileSync(path.join(dir, file), 'latin1').includes(WORKFLOWS_MARK);
 
 function emulatorUrl() {
   const url = process.env.KAIZALA_EMULATOR_URL;
@@ -22,10 +26,16 @@ test('budget.json holds a budget and a target in bytes for each measured size', 
   }
 });
 
-test('what a browser loads for the minimal kaizala app stays within its budget', async () => {
-  const { kaizala } = await measureApps(['kaizala'], {
+let apps;
+const measured = async () => {
+  apps ??= await measureApps(['kaizala', 'kaizala-import'], {
     pkgDir: PKG, outRoot: path.join(ROOT, 'target/size-test'), emulatorUrl: emulatorUrl(),
   });
+  return apps;
+};
+
+test('what a browser loads for the minimal kaizala app stays within its budget', async () => {
+  const { kaizala } = await measured();
   // The app did what it is for, so what it loaded is what such a page needs.
   assert.ok(kaizala.result.groups > 0, JSON.stringify(kaizala.result));
   assert.match(kaizala.result.referenceId, /\S/);
@@ -36,6 +46,21 @@ test('what a browser loads for the minimal kaizala app stays within its budget',
   console.log(`what a browser loads: ${kb(kaizala.gzip)} gzip (${detail}); budget ${kb(BUDGET.browserApp.budget)}`);
   assert.ok(kaizala.gzip <= BUDGET.browserApp.budget,
     `what a browser loads grew to ${kaizala.gzip} bytes gzip (${detail}), over the budget of ${BUDGET.browserApp.budget} in tests/size/budget.json`);
+});
+
+test('the minimal app never fetches the workflows code; a page that imports members does', async () => {
+  const { kaizala, 'kaizala-import': importing } = await measured();
+  const built = fs.readdirSync(kaizala.outDir).filter((f) => f.endsWith('.js'));
+  const chunk = built.filter((f) => holdsWorkflows(kaizala.outDir, f));
+  assert.equal(chunk.length, 1, `the bundle keeps the workflows in a chunk of their own: ${built}`);
+  assert.notEqual(chunk[0], 'app.js');
+  const fetched = kaizala.files.map((f) => f.file);
+  assert.ok(!fetched.some((f) => holdsWorkflows(kaizala.outDir, f)), `the minimal app fetched the workflows: ${fetched}`);
+  assert.deepEqual([importing.result.total, importing.result.referenceId], [1, 'Completed'], JSON.stringify(importing.result));
+  const loaded = importing.files.map((f) => f.file);
+  assert.ok(loaded.some((f) => f !== 'app.js' && holdsWorkflows(importing.outDir, f)), `the importing page did not fetch the workflows: ${loaded}`);
+  const extra = importing.gzip - kaizala.gzip;
+  console.log(`a page that imports members loads ${kb(extra)} gzip more (${loaded.join(', ')})`);
 });
 
 test('the whole package, every file npm ships, stays within its budget', () => {
