@@ -2,9 +2,10 @@
 //
 // Usage: node scripts/inline-snippets.cjs DIR (DIR holds kaizala.js and snippets/, from
 // wasm-bindgen --target web or nodejs). Each snippet becomes one function scope evaluated once,
-// where it was first imported; every import of it (named or namespace, ES `import` or `require`)
-// reads that scope's exports. snippets/ is removed. The package keeps its files, and the Node build
-// (CommonJS) could not require an ES module anyway. A snippet may not import anything itself.
+// where it was first imported, without its comment and blank lines; every import of it (named or
+// namespace, ES `import` or `require`) reads that scope's exports. snippets/ is removed. The
+// package keeps its files, and the Node build (CommonJS) could not require an ES module anyway. A
+// snippet may not import anything itself.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -35,7 +36,13 @@ const lines = fs.readFileSync(file, 'utf8').split('\n').flatMap((line) => {
     scopes.set(rel, id);
     const src = fs.readFileSync(path.join(dir, rel), 'utf8');
     const exported = [...src.matchAll(/^export (?:async )?(?:function|const|let|class) (\w+)/gm)].map((m) => m[1]);
-    const body = src.replace(/^export (?=(?:async )?(?:function|const|let|class) )/gm, '');
+    // Its comments are for the source: the package ships the code only.
+    const body = src
+      .replace(/^\s*\/\*\*?[^]*?\*\/\s*\n/gm, '')
+      .split('\n')
+      .filter((l) => !/^\s*\/\//.test(l) && l.trim() !== '')
+      .join('\n')
+      .replace(/^export (?=(?:async )?(?:function|const|let|class) )/gm, '');
     if (/^\s*(export|import)\b/m.test(body)) {
       throw new Error(`inline-snippets: ${rel} has an import or export this script cannot inline`);
     }
