@@ -1,6 +1,6 @@
-//! One HTTP attempt: the request built here, sent and read by `attempt.js` (fetch never following
-//! a redirect, under its time-out and the caller's signal, the body read with a size cap) in one
-//! promise, and its answer as the policy's facts; and the sleeps between attempts (also in `attempt.js`).
+//! One HTTP attempt and the waits between attempts, each one promise of `attempt.js` (fetch never
+//! following a redirect, under its time-out and the caller's signal, the body read with a size
+//! cap): the request built here, the answer read back as the policy's facts.
 
 use super::js::{get, set};
 use crate::error::{Error, ErrorCode};
