@@ -2,7 +2,8 @@
 # `make pkg`: builds the npm package `kaizala` into pkg/.
 #   1. installs what is missing (wasm target, wasm-bindgen-cli at the Cargo.lock version, npm tools)
 #   2. compiles the crate to wasm32 with the size-tuned `wasm` profile
-#   3. runs wasm-bindgen twice: --target web and --target nodejs, into target/pkg-build/{web,node}
+#   3. runs wasm-bindgen twice: --target web and --target nodejs, into target/pkg-build/{web,node}, and
+#      inlines the JS modules the crate imports into each kaizala.js (scripts/inline-snippets.cjs)
 #   4. shrinks each _bg.wasm with wasm-opt -Oz (from the npm `binaryen` package in tests/node_modules)
 #   5. assembles pkg/ from pkg-template/ and the generated files
 # Steps 3-5 are skipped when their inputs did not change (content hashes kept in target/pkg-build/).
@@ -26,8 +27,9 @@ mkdir -p "$build"
 cargo build --lib --target wasm32-unknown-unknown --profile wasm -p kaizala -q
 [ -f "$wasm_in" ] || { echo "build-pkg: cargo did not produce $wasm_in" >&2; exit 1; }
 
-# 3 + 4. wasm-bindgen and wasm-opt, only when the compiled wasm, the tools or the flags changed.
-bindgen_key="$(hash_of "$wasm_in") $(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
+# 3 + 4. wasm-bindgen and wasm-opt, only when the compiled wasm, the JS modules it imports (src/wasm/*.js,
+# inlined into kaizala.js here), the tools or the flags changed.
+bindgen_key="$(hash_of "$wasm_in" src/wasm/*.js scripts/build-pkg.sh scripts/inline-snippets.cjs) $(wasm-bindgen --version) $("$wasm_opt" --version) ${opt_flags[*]}"
 if [ "$(cat "$build/.bindgen.key" 2>/dev/null)" != "$bindgen_key" ] \
   || [ ! -f "$build/web/kaizala_bg.wasm" ] || [ ! -f "$build/node/kaizala_bg.wasm" ]; then
   rm -f "$build/.bindgen.key"
@@ -36,6 +38,8 @@ if [ "$(cat "$build/.bindgen.key" 2>/dev/null)" != "$bindgen_key" ] \
     say "wasm-bindgen --target $bg_target"
     rm -rf "${build:?}/$target"
     wasm-bindgen "$wasm_in" --target "$bg_target" --out-name kaizala --out-dir "$build/$target" --no-typescript
+    # The JS modules the crate imports (`#[wasm_bindgen(module = ...)]`) go into kaizala.js.
+    node scripts/inline-snippets.cjs "$build/$target"
     say "wasm-opt ${opt_flags[*]} ($target)"
     "$wasm_opt" "${opt_flags[@]}" "$build/$target/kaizala_bg.wasm" -o "$build/$target/kaizala_bg.opt.wasm"
     mv "$build/$target/kaizala_bg.opt.wasm" "$build/$target/kaizala_bg.wasm"

@@ -1,0 +1,182 @@
+// One HTTP attempt on the JS side: fetch (never following a redirect) under its time-out and the caller's signal, the body read with a size cap; one promise for the wasm to await.
+
+// What an attempt comes back as (`k` of the outcome; fetch.rs reads it). BODY and HEADERS carry
+// the Response (`r`); BODY also its text (`t`), BUILD the reason the request could not be made.
+const BODY = 0;
+const HEADERS = 1;
+const TOO_LARGE = 2;
+const ABORTED = 3;
+const TIMEOUT = 4;
+const NETWORK = 5;
+const NOT_A_RESPONSE = 6;
+const BUILD = 7;
+
+// Everywhere but Node, fetch is started from a microtask of its own, not from under the wasm
+// call: in Chromium a fetch made with wasm frames on the stack is dearer (as is anything that
+// captures the stack). In Node the step only costs.
+const inNode = typeof process === 'object' && !!process && !!process.versions && !!process.versions.node;
+
+// One reason for every attempt: creating an `Error` captures a stack, the dearest step of a call;
+// and fetch then rejects with a real `Error`, not the listener's event.
+let reason;
+
+const noop = () => {};
+
+/** Stops a body from being downloaded (nothing will read it). */
+function cancel(body) {
+  try {
+    if (body) body.cancel().catch(noop);
+  } catch {
+    // A locked or broken stream: nothing more to stop.
+  }
+}
+
+/** Whether a `Content-Length` is a whole number (as Rust's `u64` parse reads one), and which. */
+function declaredLength(v) {
+  if (v === null) return undefined;
+  const s = v.trim();
+  return /^\+?[0-9]+$/.test(s) ? Number(s) : undefined;
+}
+
+/**
+ * The body, chunk by chunk, up to `cap` bytes, as text (UTF-8, bad sequences replaced, a leading
+ * byte-order mark dropped, as `Response.text()` does). `null`: it is longer (reading stopped and
+ * the stream was cancelled); with `truncate`, its first `cap` bytes instead. Throws when the
+ * stream fails (network error, time-out or abort).
+ */
+async function readCapped(body, cap, truncate) {
+  if (!body) return '';
+  const reader = body.getReader();
+  const parts = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) throw new TypeError('a body chunk is not bytes');
+    const room = cap - n;
+    if (value.length > room) {
+      reader.cancel().catch(noop);
+      if (!truncate) return null;
+      parts.push(value.subarray(0, room));
+      n = cap;
+      break;
+    }
+    parts.push(value);
+    n += value.length;
+  }
+  let bytes = parts.length === 1 ? parts[0] : new Uint8Array(n);
+  if (parts.length !== 1) {
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * `fetch(url, init)` with the global `fetch` (looked up per call, so polyfills and mocks apply)
+ * under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
+ * listener removed when the attempt ends, so nothing outlives it. A 2xx body is read up to `cap`
+ * bytes (a longer one, by its `Content-Length` or as read, is TOO_LARGE), an error answer's up to
+ * `errorCap` (the rest is not read), a redirect's not at all.
+ */
+export async function kaizalaAttempt(url, init, timeoutMs, user, cap, errorCap) {
+  if (user && user.aborted) return { k: ABORTED };
+  const ctl = new AbortController();
+  if (!reason) {
+    reason = new Error('the call was aborted');
+    reason.name = 'AbortError';
+  }
+  const abort = () => ctl.abort(reason);
+  const timer = setTimeout(abort, timeoutMs);
+  const listen = (how) => {
+    try {
+      if (user) user[how]('abort', abort);
+    } catch {
+      // Not an EventTarget: only its `aborted` is read.
+    }
+  };
+  listen('addEventListener');
+  // Which signal ended the attempt.
+  const ended = () => ({ k: user && user.aborted ? ABORTED : ctl.signal.aborted ? TIMEOUT : NETWORK });
+  try {
+    init.signal = ctl.signal;
+    if (!inNode) await undefined;
+    const f = globalThis.fetch;
+    let sent;
+    try {
+      if (typeof f !== 'function') throw new TypeError('fetch is not a function');
+      sent = f(url, init);
+    } catch (e) {
+      return { k: BUILD, t: `${e && e.name}: ${e && e.message}` };
+    }
+    let r;
+    try {
+      r = await sent;
+    } catch {
+      return ended();
+    }
+    if (typeof Response !== 'function' || !(r instanceof Response)) return { k: NOT_A_RESPONSE };
+    const status = r.status;
+    // A browser's `opaqueredirect` answer is the only one with status 0.
+    if ((user && user.aborted) || r.redirected || status === 0
+      || status === 301 || status === 302 || status === 303 || status === 307 || status === 308) {
+      cancel(r.body);
+      return user && user.aborted ? { k: ABORTED } : { k: HEADERS, r };
+    }
+    const ok = status >= 200 && status < 300;
+    const limit = ok ? cap : Math.min(cap, errorCap);
+    const declared = declaredLength(r.headers.get('content-length'));
+    if (ok && declared > limit) {
+      cancel(r.body);
+      return { k: TOO_LARGE };
+    }
+    // In Node every header is visible: a `Content-Length` within the cap and no content coding
+    // bound the body (fetch reads no more, and refuses a message that also says chunked), so it
+    // is read in one step. Anywhere else (a browser may hide the content coding, and a small
+    // compressed body can unpack to gigabytes) it goes through the capped reader.
+    const coding = r.headers.get('content-encoding');
+    let t;
+    try {
+      t = inNode && declared <= limit && (coding === null || coding.trim().toLowerCase() === 'identity')
+        ? await r.text()
+        : await readCapped(r.body, limit, !ok);
+    } catch {
+      return ended();
+    }
+    if (user && user.aborted) return { k: ABORTED };
+    return t === null ? { k: TOO_LARGE } : { k: BODY, r, t };
+  } finally {
+    clearTimeout(timer);
+    listen('removeEventListener');
+  }
+}
+
+/**
+ * Resolves after `ms` with `true`, or at once with `false` when `user` is (or becomes) aborted;
+ * the timer is cleared and the listener removed either way.
+ */
+export function kaizalaSleep(ms, user) {
+  if (user && user.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let timer;
+    const done = (slept) => {
+      clearTimeout(timer);
+      try {
+        if (user) user.removeEventListener('abort', woken);
+      } catch {
+        // Not an EventTarget: only its `aborted` is read.
+      }
+      resolve(slept);
+    };
+    const woken = () => done(false);
+    timer = setTimeout(() => done(true), ms);
+    try {
+      if (user) user.addEventListener('abort', woken);
+    } catch {
+      // As above.
+    }
+  });
+}
