@@ -125,34 +125,21 @@ function wrap(raw, loadWorkflows) {
     static removeConnection(name, storage) {
       return helpers.removeConnection(name, storage);
     }
+  }
 
-    /** Every subscriber of a public group, page after page (`listSubscribers`). */
-    subscribers(groupId, options) {
-      const [o, last, max] = split('listSubscribers', options);
-      return allPages(this, 'listSubscribers', 'subscribers', (cursor) =>
-        this.listSubscribers(groupId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
-    }
-
-    /** Every action of a group, oldest first, page after page (`listActions`). */
-    actions(groupId, options) {
-      const [o, last, max] = split('listActions', options);
-      return allPages(this, 'listActions', 'actions', (cursor) =>
-        this.listActions(groupId, isNullish(cursor) ? o : { ...o, fromDate: Number(cursor) }, last), max);
-    }
-
-    /** The reaction summary of every message and action of a group (`groupReactionSummary`). */
-    groupReactions(groupId, options) {
-      const [o, last, max] = split('groupReactionSummary', options);
-      return allPages(this, 'groupReactionSummary', 'summary', (cursor) =>
-        this.groupReactionSummary(groupId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
-    }
-
-    /** Every reaction to one message or action (`reactionDetails`). */
-    reactions(groupId, referenceId, options) {
-      const [o, last, max] = split('reactionDetails', options);
-      return allPages(this, 'reactionDetails', 'reactionDetails', (cursor) =>
-        this.reactionDetails(groupId, referenceId, isNullish(cursor) ? o : { ...o, cursor }, last), max);
-    }
+  // Every paged call has an iterator over all its pages (`subscribers(groupId, options)` for
+  // `listSubscribers`, …), as the core's operation table (src/operations.rs) describes it: the
+  // ids before the options, where a page's items are and which option carries the cursor.
+  for (const [operation, iterator, ids, itemsKey, param, numeric] of raw.__paging()) {
+    const method = {
+      [iterator](...args) {
+        const head = args.slice(0, ids);
+        const [o, last, max] = split(operation, args[ids]);
+        return allPages(this, operation, itemsKey, (cursor) =>
+          this[operation](...head, isNullish(cursor) ? o : { ...o, [param]: numeric ? Number(cursor) : cursor }, last), max);
+      },
+    }[iterator];
+    Object.defineProperty(KaizalaClient.prototype, iterator, { value: method, writable: true, configurable: true });
   }
   Object.defineProperty(KaizalaClient, 'name', { value: 'KaizalaClient' });
 

@@ -12,6 +12,7 @@ pub mod media;
 pub mod members;
 pub mod messages;
 pub mod normalize;
+pub mod operations;
 pub mod origin;
 pub mod policy;
 pub mod reactions;

@@ -102,7 +102,10 @@ fn walk(v: &mut Value, actions: bool) {
 /// `creationTime` (epoch s) → `sentAt` (ISO 8601 UTC); and for `listSubGroups`, the swagger's bare
 /// group object wrapped as the connector page answers it, `{groups: [group]}` (choice G2).
 pub fn normalize_response(operation: &str, mut v: Value) -> Value {
-    walk(&mut v, matches!(operation, "listActions" | "getAction"));
+    walk(
+        &mut v,
+        operations::find(operation).is_some_and(|o| o.actions),
+    );
     if operation == "listSubGroups" && v.get("groups").is_none() && v.get("groupId").is_some() {
         v = Value::Array(vec![v]);
         let mut m = Map::new();
@@ -112,40 +115,14 @@ pub fn normalize_response(operation: &str, mut v: Value) -> Value {
     v
 }
 
-/// Where a page's items are.
-fn items_key(operation: &str) -> Option<&'static str> {
-    Some(match operation {
-        "listGroups" | "getGroup" | "listSubGroups" => "groups",
-        "listMembers" => "members",
-        "listSubscribers" => "subscribers",
-        "listActions" => "actions",
-        "reactionSummary" | "groupReactionSummary" => "summary",
-        "reactionDetails" => "reactionDetails",
-        "listWebhooks" => "webhooks",
-        "listBots" => "bots",
-        "listMessages" => "messages",
-        _ => return None,
-    })
-}
+pub use crate::operations::Shape;
+use crate::operations::{self, Cursor};
 
-/// What a call's successful answer must be (its 2xx body as JSON; an empty body reads as `{}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// Anything: `request`, whose caller knows what it asked for.
-    Any,
-    /// A JSON object.
-    Object,
-    /// A JSON object holding this array (a listing).
-    Listing(&'static str),
-}
-
-/// The shape of `operation`'s answer: a listing holds its items array (see [`page_items`]), the
-/// raw `request` may be anything, every other call answers an object.
+/// The shape of `operation`'s answer (see [`crate::operations`]): a listing holds its items
+/// array (see [`page_items`]), the raw `request` may be anything, every other call answers an
+/// object.
 pub fn shape(operation: &str) -> Shape {
-    if operation == "request" {
-        return Shape::Any;
-    }
-    items_key(operation).map_or(Shape::Object, Shape::Listing)
+    operations::shape(operation)
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -190,7 +167,7 @@ pub fn check_shape(operation: &str, body: &Value) -> Result<(), Error> {
 
 /// The items of one page (empty when the operation has no list or the answer lacks it).
 pub fn page_items(operation: &str, page: &Value) -> Vec<Value> {
-    items_key(operation)
+    operations::items_key(operation)
         .and_then(|k| page.get(k))
         .and_then(Value::as_array)
         .cloned()
@@ -199,11 +176,7 @@ pub fn page_items(operation: &str, page: &Value) -> Vec<Value> {
 
 /// The option that carries the next-page cursor of a paged call.
 pub fn cursor_param(operation: &str) -> Option<&'static str> {
-    match operation {
-        "listSubscribers" | "groupReactionSummary" | "reactionDetails" => Some("cursor"),
-        "listActions" => Some("fromDate"),
-        _ => None,
-    }
+    operations::paging(operation).map(|p| p.param)
 }
 
 fn ms_of(action: &Value) -> Option<i64> {
@@ -226,15 +199,14 @@ fn ms_of(action: &Value) -> Option<i64> {
 /// - `groupReactionSummary`/`reactionDetails`: the answer's `cursor` (string or number); absent,
 ///   empty or `0` (the starting value) ends paging.
 pub fn next_cursor(operation: &str, page: &Value, previous: Option<&str>) -> Option<String> {
-    let next = match operation {
-        "listSubscribers" | "groupReactionSummary" | "reactionDetails" => {
-            match page.get("cursor")? {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => return None,
-            }
-        }
-        "listActions" => {
+    let cursor = operations::paging(operation)?.cursor;
+    let next = match cursor {
+        Cursor::Field | Cursor::FieldFromZero => match page.get("cursor")? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        },
+        Cursor::NewestSentAt => {
             let more = match page.get("hasMore")? {
                 Value::Bool(b) => *b,
                 Value::String(s) => s.eq_ignore_ascii_case("true"),
@@ -251,10 +223,9 @@ pub fn next_cursor(operation: &str, page: &Value, previous: Option<&str>) -> Opt
                 .saturating_add(1)
                 .to_string()
         }
-        _ => return None,
     };
     let ends = next.is_empty()
-        || (operation != "listSubscribers" && next == "0")
+        || (cursor == Cursor::FieldFromZero && next == "0")
         || previous == Some(next.as_str())
         || page_items(operation, page).is_empty();
     (!ends).then_some(next)
@@ -264,8 +235,9 @@ pub fn next_cursor(operation: &str, page: &Value, previous: Option<&str>) -> Opt
 pub fn with_cursor(operation: &str, opts: &Value, cursor: &str) -> Value {
     let mut m = opts.as_object().cloned().unwrap_or_default();
     if let Some(key) = cursor_param(operation) {
-        let v = match (key, cursor.parse::<i64>()) {
-            ("fromDate", Ok(n)) => Value::from(n),
+        let numeric = operations::paging(operation).map(|p| p.cursor) == Some(Cursor::NewestSentAt);
+        let v = match (numeric, cursor.parse::<i64>()) {
+            (true, Ok(n)) => Value::from(n),
             _ => Value::String(cursor.to_string()),
         };
         m.insert(key.to_string(), v);

@@ -341,6 +341,24 @@ impl KaizalaClient {
     }
 }
 
+/// The paged operations, for the package's iterators: `[operation, iterator, ids, itemsKey,
+/// cursorOption, numericCursor]` each (see [`crate::operations::Paging`]).
+#[wasm_bindgen(js_name = __paging)]
+pub fn paging_table() -> JsValue {
+    use crate::operations::{Cursor, Shape, OPERATIONS};
+    let rows = Array::new();
+    for o in OPERATIONS {
+        if let (Some(p), Shape::Listing(items)) = (o.paging, o.shape) {
+            let row = Array::of3(&o.name.into(), &p.iterator.into(), &p.ids.into());
+            row.push(&items.into());
+            row.push(&p.param.into());
+            row.push(&(p.cursor == Cursor::NewestSentAt).into());
+            rows.push(&row);
+        }
+    }
+    rows.into()
+}
+
 /// The JS names of the promise-returning methods, comma-separated, in `__call` index order.
 #[wasm_bindgen(js_name = __methods)]
 pub fn method_names() -> String {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { ROOT, installedProject } from './helpers.mjs';
+import { ROOT, installedProject, runInProject } from './helpers.mjs';
 
 const TSC = path.join(ROOT, 'tests/node_modules/.bin/tsc');
 
@@ -179,4 +179,34 @@ test('the declarations have no any', () => {
   const dts = fs.readFileSync(path.join(installedProject().dir, 'node_modules/kaizala/kaizala.d.ts'), 'utf8');
   const code = dts.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   assert.doesNotMatch(code, /\bany\b/);
+});
+
+// The declarations are kept by hand; this keeps them from drifting from what the package exports:
+// every method, static and function the installed package has is declared, and nothing more.
+test('the declarations name exactly what the package exports', async () => {
+  // The TypeScript here is the native compiler, without a JS API: the class is read by its layout
+  // (one member a line, two spaces in, the class closed by a `}` of its own).
+  const { dir } = installedProject();
+  const dts = fs.readFileSync(path.join(dir, 'node_modules/kaizala/kaizala.d.ts'), 'utf8');
+  const declared = { methods: new Set(), statics: new Set(), functions: new Set() };
+  for (const m of dts.matchAll(/^export (?:declare )?function ([A-Za-z_$][\w$]*)/gm)) declared.functions.add(m[1]);
+  const body = dts.match(/^export (?:declare )?class KaizalaClient \{\n([\s\S]*?)^\}/m);
+  assert.ok(body, 'no class KaizalaClient in kaizala.d.ts');
+  for (const m of body[1].matchAll(/^  (static )?([A-Za-z_$][\w$]*)\s*[(<]/gm)) {
+    if (m[2] !== 'constructor') (m[1] ? declared.statics : declared.methods).add(m[2]);
+  }
+  const out = await runInProject('exported-names.mjs', `
+    import * as api from 'kaizala';
+    const own = (o, stop) => { const s = new Set(); for (let p = o; p && p !== stop; p = Object.getPrototypeOf(p)) for (const n of Object.getOwnPropertyNames(p)) s.add(n); return [...s]; };
+    const methods = own(api.KaizalaClient.prototype, Object.prototype).filter((n) => n !== 'constructor' && !n.startsWith('__'));
+    const statics = own(api.KaizalaClient, Function.prototype).filter((n) => typeof api.KaizalaClient[n] === 'function');
+    const functions = Object.keys(api).filter((n) => n !== 'default' && typeof api[n] === 'function' && !/^[A-Z]/.test(n));
+    console.log(JSON.stringify({ methods, statics, functions }));
+  `);
+  const got = JSON.parse(out.trim().split('\n').pop());
+  const sorted = (xs) => [...xs].sort();
+  assert.ok(got.methods.length > 40, `too few methods found: ${got.methods}`);
+  assert.deepEqual(sorted(declared.methods), sorted(got.methods), 'KaizalaClient methods');
+  assert.deepEqual(sorted(declared.statics), sorted(got.statics), 'KaizalaClient statics');
+  assert.deepEqual(sorted(declared.functions), sorted(got.functions), 'exported functions');
 });
