@@ -95,7 +95,7 @@ function wrap(raw, loadWorkflows) {
     return flows;
   }
 
-  const helpers = receivers(KaizalaError);
+  const helpers = receivers(KaizalaError, raw.__webhookTypes());
 
   class KaizalaClient extends raw.KaizalaClient {
     /**

@@ -1,9 +1,10 @@
 // Named connections (listing and forgetting them in a storage) and the webhook receiver's helpers:
 // small synchronous plain JS that scripts/build-pkg.sh puts into every entry next to api.js.
-// `receivers(KaizalaError)` answers connections, removeConnection, webhookValidationToken,
-// verifyWebhook and parseWebhookEvent.
+// `receivers(KaizalaError, webhookTypes)` answers connections, removeConnection,
+// webhookValidationToken, verifyWebhook and parseWebhookEvent; `webhookTypes` is the binding's
+// `__webhookTypes()`, the event and object types src/webhooks.rs registers, so the two never part.
 
-function receivers(KaizalaError) {
+function receivers(KaizalaError, webhookTypes) {
   const isNullish = (v) => v === undefined || v === null;
   const invalid = (operation, field, problem) =>
     new KaizalaError(`${operation}: ${field} ${problem}`, { code: 'invalid_input', operation, field });
@@ -158,11 +159,7 @@ function receivers(KaizalaError) {
 
   // ---- webhook receivers (docs/platform.md#webhooks) ---------------------------------------
 
-  const OBJECT_TYPES = ['Group', 'Action', 'ActionPackage'];
-  // The thirteen event types of the connector pages, then the four the exported requests subscribe to.
-  const EVENT_TYPES = ['ActionCreated', 'ActionResponse', 'SurveyCreated', 'JobCreated', 'SurveyResponse',
-    'JobResponse', 'TextMessageCreated', 'AttachmentCreated', 'Announcement', 'MemberAdded', 'MemberRemoved',
-    'GroupAdded', 'GroupRemoved', 'PollCreated', 'PollResponse', 'LetsMeetCreated', 'LetsMeetResponse'];
+  const [EVENT_TYPES, OBJECT_TYPES] = webhookTypes.split(';').map((list) => list.split(','));
   const RESPONSE = ['actionId', 'groupId'];
   // The fields each event's data must carry (docs/platform.md#event-envelope).
   const DATA_FIELDS = {

@@ -359,6 +359,17 @@ pub fn paging_table() -> JsValue {
     rows.into()
 }
 
+/// The webhook event types and object types the platform knows (`crate::webhooks`), for the
+/// package's `parseWebhookEvent`: `"ActionCreated,…;Group,Action,ActionPackage"`.
+#[wasm_bindgen(js_name = __webhookTypes)]
+pub fn webhook_types() -> String {
+    format!(
+        "{};{}",
+        crate::webhooks::EVENT_TYPES.join(","),
+        crate::webhooks::OBJECT_TYPES.join(",")
+    )
+}
+
 /// The JS names of the promise-returning methods, comma-separated, in `__call` index order.
 #[wasm_bindgen(js_name = __methods)]
 pub fn method_names() -> String {
