@@ -255,3 +255,8 @@ mod tests {
         }
     }
 }
+
+/// A small-wasm allocator in place of the default dlmalloc.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };

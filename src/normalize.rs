@@ -32,7 +32,8 @@ const OPAQUE: [&str; 3] = ["callBackContext", "callbackContext", "context"];
 fn epoch_to_iso(v: &Value) -> Option<String> {
     let n = match v {
         Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        // serde_json's number grammar, so the wasm carries one float parser.
+        Value::String(s) => serde_json::from_str::<Value>(s.trim()).ok()?.as_f64()?,
         _ => return None,
     };
     if !n.is_finite() || n.abs() > 1e15 {

@@ -179,12 +179,36 @@ pub enum Decision {
 pub fn parse_retry_after(raw: &str, now_ms: i64) -> Option<u64> {
     let s = raw.trim();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let secs: f64 = s.parse().ok()?;
-        // Cap absurd values at ~31 years so the conversion cannot overflow.
-        return Some((secs.min(1e9) * 1000.0).ceil() as u64);
+        return seconds_to_ms(s);
     }
     let at = ms_from_http_date(s)?;
     Some(u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0))
+}
+
+/// `digits[.digits]` seconds as milliseconds, rounded up, capped at ~31 years so nothing can
+/// overflow. Integer arithmetic, so the wasm carries no float parser.
+fn seconds_to_ms(s: &str) -> Option<u64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() && frac.is_empty() || frac.contains('.') {
+        return None;
+    }
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 9 {
+        return Some(1_000_000_000_000);
+    }
+    let secs: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let (milli, rest) = frac.split_at(frac.len().min(3));
+    let milli: u64 = format!("{milli:0<3}").parse().ok()?;
+    let up = u64::from(rest.bytes().any(|b| b != b'0'));
+    Some(secs * 1000 + milli + up)
 }
 
 fn secs(ms: u64) -> f64 {
@@ -556,6 +580,15 @@ mod tests {
         assert_eq!(parse_retry_after("0.0001", NOW), Some(1));
         assert_eq!(parse_retry_after("-1", NOW), None);
         assert_eq!(parse_retry_after("1.2.3", NOW), None);
+        assert_eq!(parse_retry_after("1.", NOW), Some(1_000));
+        assert_eq!(parse_retry_after(".25", NOW), Some(250));
+        assert_eq!(parse_retry_after("007", NOW), Some(7_000));
+        assert_eq!(parse_retry_after("2.0009", NOW), Some(2_001));
+        assert_eq!(parse_retry_after(".", NOW), None);
+        assert_eq!(
+            parse_retry_after("1000000000", NOW),
+            Some(1_000_000_000_000)
+        );
         assert_eq!(parse_retry_after("", NOW), None);
         assert_eq!(parse_retry_after("soon", NOW), None);
         assert_eq!(

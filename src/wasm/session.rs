@@ -16,7 +16,6 @@ use crate::tokens::{
 use js_sys::{Function, Promise};
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -25,19 +24,27 @@ use web_sys::{AbortSignal, FormData};
 /// A connector's call queue.
 pub type SharedLimiter = Rc<RefCell<Limiter>>;
 
+/// Connector, calls, window.
+type LimiterKey = (String, u32, i64);
+
 thread_local! {
     /// One queue per connector and limit, shared by the clients in this JS realm.
-    static LIMITERS: RefCell<HashMap<(String, u32, i64), SharedLimiter>> =
-        RefCell::new(HashMap::new());
+    /// A page has a connector or two, so a list.
+    static LIMITERS: RefCell<Vec<(LimiterKey, SharedLimiter)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// The queue of calls for connector `app_id` under `limit`.
 pub fn shared_limiter(app_id: &str, limit: RateLimit) -> SharedLimiter {
     LIMITERS.with(|m| {
-        m.borrow_mut()
-            .entry((app_id.to_string(), limit.calls, limit.window_ms))
-            .or_insert_with(|| Rc::new(RefCell::new(Limiter::new(limit))))
-            .clone()
+        let key = (app_id.to_string(), limit.calls, limit.window_ms);
+        let mut m = m.borrow_mut();
+        if let Some((_, l)) = m.iter().find(|(k, _)| *k == key) {
+            return l.clone();
+        }
+        let l = Rc::new(RefCell::new(Limiter::new(limit)));
+        m.push((key, l.clone()));
+        l
     })
 }
 

@@ -3,12 +3,12 @@
 use super::js::{call_method, get, global, is_nullish};
 use crate::error::Error;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
 pub enum Store {
     /// Lives as long as the client (the default where no usable localStorage exists, e.g. Node).
-    Memory(RefCell<HashMap<String, String>>),
+    /// A few keys per connection, so a list of pairs.
+    Memory(RefCell<Vec<(String, String)>>),
     /// `localStorage` / `sessionStorage` (`web` true: the `storage` event reports other tabs'
     /// changes) or any object with `getItem/setItem/removeItem`.
     Js { obj: JsValue, web: bool },
@@ -33,7 +33,7 @@ impl Store {
     /// `getItem/setItem/removeItem`, or absent (local when usable, else memory).
     pub fn from_option(v: &JsValue) -> Result<Store, Error> {
         const OP: &str = "KaizalaClient";
-        let memory = || Store::Memory(RefCell::new(HashMap::new()));
+        let memory = || Store::Memory(RefCell::new(Vec::new()));
         if is_nullish(v) {
             return Ok(web_storage("localStorage")
                 .map(|obj| Store::Js { obj, web: true })
@@ -87,7 +87,11 @@ impl Store {
     /// The stored text; `None` when absent, not a string, or the store throws.
     pub fn get(&self, key: &str) -> Option<String> {
         match self {
-            Store::Memory(m) => m.borrow().get(key).cloned(),
+            Store::Memory(m) => m
+                .borrow()
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone()),
             Store::Js { obj, .. } => call_method(obj, "getItem", &[JsValue::from_str(key)])
                 .ok()
                 .and_then(|v| v.as_string()),
@@ -98,7 +102,9 @@ impl Store {
     pub fn set(&self, key: &str, value: &str) {
         match self {
             Store::Memory(m) => {
-                m.borrow_mut().insert(key.to_string(), value.to_string());
+                let mut m = m.borrow_mut();
+                m.retain(|(k, _)| k != key);
+                m.push((key.to_string(), value.to_string()));
             }
             Store::Js { obj, .. } => {
                 let args = [JsValue::from_str(key), JsValue::from_str(value)];
@@ -110,7 +116,7 @@ impl Store {
     pub fn remove(&self, key: &str) {
         match self {
             Store::Memory(m) => {
-                m.borrow_mut().remove(key);
+                m.borrow_mut().retain(|(k, _)| k != key);
             }
             Store::Js { obj, .. } => {
                 let _ = call_method(obj, "removeItem", &[JsValue::from_str(key)]);
