@@ -20,7 +20,7 @@ build=target/pkg-build
 out=pkg
 wasm_in=target/wasm32-unknown-unknown/wasm/kaizala.wasm
 wasm_opt=tests/node_modules/.bin/wasm-opt
-opt_flags=(-Oz --enable-bulk-memory --enable-nontrapping-float-to-int)
+opt_flags=(-Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int)
 mkdir -p "$build"
 
 # 2. Cargo skips the compile itself when nothing changed.
