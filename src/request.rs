@@ -290,6 +290,14 @@ pub fn check_path(op: &str, field: &str, path: &str) -> Result<(), crate::error:
     Ok(())
 }
 
+/// Whether fetch can send `v` as a header value: it refuses CR, LF, NUL and any character past
+/// U+00FF (a header value is a ByteString). Checked here so that such a value (a token a server
+/// handed out, say) is refused as input, not retried as a network failure.
+pub fn header_value_ok(v: &str) -> bool {
+    v.chars()
+        .all(|c| u32::from(c) <= 0xFF && !matches!(c, '\r' | '\n' | '\0'))
+}
+
 /// Joins segments with `/`, percent-encoding each one.
 pub fn path(segments: &[&str]) -> String {
     segments
@@ -346,6 +354,15 @@ pub fn url(base_url: &str, spec: &RequestSpec) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn header_values() {
+        assert!(header_value_ok("eyJhbGciOi.J9-_~+/="));
+        assert!(header_value_ok("caf\u{e9} ok\t"));
+        for bad in ["a\r\nX-Evil: 1", "a\nb", "a\0b", "\u{100}", "token\u{2028}"] {
+            assert!(!header_value_ok(bad), "{bad:?}");
+        }
+    }
     use super::*;
     use serde_json::json;
 

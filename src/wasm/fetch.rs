@@ -2,14 +2,14 @@
 //! following a redirect, under its time-out and the caller's signal, the body read with a size
 //! cap): the request built here, the answer read back as the policy's facts.
 
-use super::js::{get, set};
+use super::js::set;
 use crate::error::{Error, ErrorCode};
 use crate::policy::{Facts, MAX_ERROR_BODY_BYTES};
-use crate::request::{form_encode, Base, Body, RequestSpec};
-use js_sys::Promise;
+use crate::request::{form_encode, header_value_ok, Base, Body, RequestSpec};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, FormData, Headers, RequestInit, RequestRedirect, ResponseType};
+use web_sys::{AbortSignal, FormData, RequestInit, RequestRedirect, ResponseType};
 
 #[wasm_bindgen(module = "/src/wasm/attempt.js")]
 extern "C" {
@@ -98,19 +98,17 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         max_response_bytes,
     } = a;
     let op = spec.operation;
-    // Only a header refused by `Headers` can fail here.
-    let fail = |e: JsValue| {
-        let what = format!(
-            "{}: {}",
-            get(&e, "name").as_string().unwrap_or_default(),
-            get(&e, "message").as_string().unwrap_or_default()
-        );
-        Error::new(
+    let held = spec.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    if let Some((name, _)) = held
+        .chain(token.map(|t| ("accessToken", t)))
+        .find(|(_, v)| !header_value_ok(v))
+    {
+        return Err(Error::new(
             ErrorCode::InvalidInput,
             op,
-            format!("the request could not be built: {what}"),
-        )
-    };
+            format!("the request could not be built: its {name} header holds a character no header may carry"),
+        ));
+    }
     let init = RequestInit::new();
     init.set_method(spec.method.as_str());
     // Never followed by fetch: a token, a secret or a body must not be carried to wherever
@@ -120,24 +118,27 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         // Sign-in answers carry tokens: never kept in (or served from) an HTTP cache.
         set(&init, "cache", &JsValue::from_str("no-store"));
     }
-    let headers = Headers::new().map_err(fail)?;
+    // A plain object, not `Headers`: fetch checks the values itself (a refused one is the
+    // attempt's BUILD outcome), and building one is cheaper. The names are the client's own.
+    let headers = JsValue::from(Object::new());
     for (k, v) in &spec.headers {
-        headers.set(k, v).map_err(fail)?;
+        set(&headers, k, &JsValue::from_str(v));
     }
     if let Some(t) = token {
-        headers.set("accessToken", t).map_err(fail)?;
+        set(&headers, "accessToken", &JsValue::from_str(t));
     }
     match (&spec.body, form) {
         (Body::Json(v), _) => {
-            headers
-                .set("Content-Type", "application/json")
-                .map_err(fail)?;
+            set(
+                &headers,
+                "Content-Type",
+                &JsValue::from_str("application/json"),
+            );
             init.set_body(&JsValue::from_str(&v.to_string()));
         }
         (Body::Form(fields), _) => {
-            headers
-                .set("Content-Type", "application/x-www-form-urlencoded")
-                .map_err(fail)?;
+            let form_type = JsValue::from_str("application/x-www-form-urlencoded");
+            set(&headers, "Content-Type", &form_type);
             init.set_body(&JsValue::from_str(&form_encode(fields)));
         }
         (Body::Multipart { .. }, Some(f)) => init.set_body(f),
@@ -146,7 +147,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
         }
         (Body::None, _) => {}
     }
-    init.set_headers(&headers);
+    set(&init, "headers", &headers);
     let cap = max_response_bytes as f64;
     let p = attempt_js(u, &init, timeout_ms, user, cap, MAX_ERROR_BODY_BYTES as f64);
     let Ok(out) = JsFuture::from(p).await else {
