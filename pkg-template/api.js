@@ -1,9 +1,9 @@
-// The package's JS layer over the raw wasm-bindgen module, shared by the web and the Node builds.
-// scripts/build-pkg.sh wraps this file (with receivers.js) into web/index.js (ESM) and node/index.cjs
-// (CommonJS); both call `wrap(raw, loadWorkflows)` once with the raw module and export what it
-// returns. `loadWorkflows()` promises the module web/workflows.js (made from workflows.js): both
-// entries import it on first use only, so a bundle that splits code fetches it only when a workflow
-// is called.
+// The package's JS layer over the raw wasm-bindgen module, shared by the web and the Node entries.
+// scripts/build-pkg.sh puts this file (with receivers.js) into web/api.js, one ES module that both
+// web/index.js and node/index.mjs import; each calls `wrap(raw, loadWorkflows)` once with the raw
+// module and exports what it returns. `loadWorkflows()` promises the module web/workflows.js (made
+// from workflows.js): both entries import it on first use only, so a bundle that splits code
+// fetches it only when a workflow is called.
 
 function wrap(raw, loadWorkflows) {
   /**

@@ -1,5 +1,5 @@
 // Named connections (listing and forgetting them in a storage) and the webhook receiver's helpers:
-// small synchronous plain JS that scripts/build-pkg.sh puts into every entry next to api.js.
+// small synchronous plain JS that scripts/build-pkg.sh puts into web/api.js next to api.js.
 // `receivers(KaizalaError, webhookTypes)` answers connections, removeConnection,
 // webhookValidationToken, verifyWebhook and parseWebhookEvent; `webhookTypes` is the binding's
 // `__webhookTypes()`, the event and object types src/webhooks.rs registers, so the two never part.

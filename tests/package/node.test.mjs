@@ -26,11 +26,9 @@ describe('the tarball', () => {
     assert.deepEqual(project.files, [
       'README.md',
       'kaizala.d.ts',
-      'node/index.cjs',
       'node/index.mjs',
-      'node/kaizala.js',
-      'node/package.json',
       'package.json',
+      'web/api.js',
       'web/index.js',
       'web/kaizala.js',
       'web/kaizala_bg.wasm',
@@ -39,19 +37,20 @@ describe('the tarball', () => {
     ]);
   });
 
-  test('package.json: name, conditional exports, no root type', () => {
+  test('package.json: name, conditional exports, no root type, the Node that can require ESM', () => {
     const pj = JSON.parse(fs.readFileSync(path.join(project.dir, 'node_modules/kaizala/package.json'), 'utf8'));
     assert.equal(pj.name, 'kaizala');
     assert.equal(pj.type, undefined);
     const dot = pj.exports['.'];
     assert.deepEqual(Object.keys(dot), ['types', 'node', 'default'], 'types must come first, default last');
     assert.equal(dot.types, './kaizala.d.ts');
-    assert.deepEqual(dot.node, { import: './node/index.mjs', require: './node/index.cjs' });
+    // One ES module for import and require alike.
+    assert.equal(dot.node, './node/index.mjs');
     assert.equal(dot.default, './web/index.js');
-    for (const [dir, type] of [['web', 'module'], ['node', 'commonjs']]) {
-      const sub = JSON.parse(fs.readFileSync(path.join(project.dir, 'node_modules/kaizala', dir, 'package.json'), 'utf8'));
-      assert.equal(sub.type, type, `${dir}/package.json type`);
-    }
+    assert.equal(pj.main, './node/index.mjs');
+    assert.equal(pj.engines.node, '>=20.19');
+    const web = JSON.parse(fs.readFileSync(path.join(project.dir, 'node_modules/kaizala/web/package.json'), 'utf8'));
+    assert.equal(web.type, 'module', 'web/package.json type');
   });
 });
 
@@ -112,9 +111,39 @@ describe('Node', () => {
   test('the runtime exports are exactly the declared ones', () => {
     const dts = fs.readFileSync(path.join(project.dir, 'node_modules/kaizala/kaizala.d.ts'), 'utf8');
     const declared = [...dts.matchAll(/^export (?:declare )?(?:class|function|const) (\w+)/gm)].map((m) => m[1]).sort();
-    const runtime = Object.keys(kz).sort();
-    assert.deepEqual(runtime, declared);
-    assert.ok(!('setErrorClass' in kz), 'setErrorClass is internal');
+    // require() of an ES module gives its namespace; Node adds `__esModule` beside `default`.
+    const named = Object.keys(kz).filter((n) => n !== 'default' && n !== '__esModule').sort();
+    assert.deepEqual(named, declared);
+    assert.deepEqual(Object.keys(kz.default).sort(), declared);
+    assert.ok(!('setErrorClass' in kz) && !('setErrorClass' in kz.default), 'setErrorClass is internal');
+  });
+
+  test('CommonJS: require("kaizala") gives the same objects as import, with no warning', async () => {
+    const out = await runInProject(
+      'cjs-same.cjs',
+      `const warnings = [];
+       process.on('warning', (w) => warnings.push(w.name + ': ' + w.message));
+       const kz = require('kaizala');
+       const { KaizalaClient, KaizalaError } = kz;
+       let thrown;
+       try { new KaizalaClient({}); } catch (e) { thrown = e; }
+       const client = new KaizalaClient({ applicationId: 'app', storage: 'memory' });
+       import('kaizala').then((esm) => setImmediate(() => console.log(JSON.stringify({
+         client: typeof client.listGroups === 'function',
+         thrownIsKaizalaError: thrown instanceof KaizalaError && thrown instanceof Error,
+         thrownField: thrown && thrown.field,
+         made: new KaizalaError('m', { code: 'forbidden' }).code,
+         sameClient: esm.KaizalaClient === KaizalaClient,
+         sameError: esm.KaizalaError === KaizalaError,
+         sameDefault: esm.default === kz.default,
+         sameCodes: esm.errorCodes === kz.errorCodes,
+         warnings,
+       }))));`,
+    );
+    assert.deepEqual(JSON.parse(out), {
+      client: true, thrownIsKaizalaError: true, thrownField: 'applicationId', made: 'forbidden',
+      sameClient: true, sameError: true, sameDefault: true, sameCodes: true, warnings: [],
+    });
   });
 });
 
@@ -336,11 +365,11 @@ describe('media', () => {
   });
 });
 
-describe('the ESM entry file', () => {
-  test('node/index.mjs and node/index.cjs export the same objects', async () => {
+describe('the Node entry file', () => {
+  test('node/index.mjs is what require("kaizala") loads', async () => {
     const base = path.join(project.dir, 'node_modules/kaizala/node');
     const esm = await import(pathToFileURL(path.join(base, 'index.mjs')).href);
     assert.equal(esm.KaizalaClient, kz.KaizalaClient);
-    assert.equal(esm.default, kz);
+    assert.equal(esm.default, kz.default);
   });
 });
