@@ -185,7 +185,7 @@ impl Inner {
     }
 
     pub fn token_info_js(&self) -> JsValue {
-        to_js(&token_info(&self.tokens.borrow(), now()))
+        to_js(&token_info(&self.tokens.borrow(), now()).to_json())
     }
 
     fn changed(&self) {
