@@ -58,12 +58,22 @@ pub fn storage_key(application_id: &str, connection: &str) -> String {
 }
 
 /// The stored JSON: the [`Tokens`] fields in camelCase plus `"v": 1`.
+/// Written out field by field (a test checks it against the derived `Serialize`): the wasm then
+/// carries one JSON writer, for `Value`s.
 pub fn to_storage(t: &Tokens) -> String {
-    let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("v".into(), Value::from(STORAGE_VERSION));
-    }
-    v.to_string()
+    serde_json::json!({
+        "applicationId": t.application_id,
+        "connection": t.connection,
+        "refreshToken": t.refresh_token,
+        "refreshTokenExpiry": t.refresh_token_expiry,
+        "accessToken": t.access_token,
+        "accessTokenExpiry": t.access_token_expiry,
+        "endpointUrl": t.endpoint_url,
+        "scopes": t.scopes,
+        "updatedAt": t.updated_at,
+        "v": STORAGE_VERSION,
+    })
+    .to_string()
 }
 
 /// Reads stored JSON back; `None` when corrupt, of another version, or of another
@@ -365,6 +375,22 @@ pub struct TokenInfo {
     pub signed_in: bool,
 }
 
+impl TokenInfo {
+    /// As JSON, field by field (a test checks it against the derived `Serialize`).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "connection": self.connection,
+            "applicationId": self.application_id,
+            "endpointUrl": self.endpoint_url,
+            "accessTokenExpiry": self.access_token_expiry,
+            "refreshTokenExpiry": self.refresh_token_expiry,
+            "scopes": self.scopes,
+            "hasRefreshToken": self.has_refresh_token,
+            "signedIn": self.signed_in,
+        })
+    }
+}
+
 pub fn token_info(t: &Tokens, now_ms: i64) -> TokenInfo {
     TokenInfo {
         connection: t.connection.clone(),
@@ -433,7 +459,16 @@ mod tests {
         assert_eq!(v["applicationId"], json!("app"));
         assert_eq!(v["refreshToken"], json!("r1"));
         assert_eq!(v["accessTokenExpiry"], json!(NOW + 3_600_000));
-        assert_eq!(from_storage(&s, "app", "main"), Some(t));
+        assert_eq!(from_storage(&s, "app", "main"), Some(t.clone()));
+        // The hand-written JSON is the derived one plus `v`.
+        for t in [t, Tokens::new("a", "c")] {
+            let mut derived = serde_json::to_value(&t).unwrap_or_default();
+            if let Value::Object(m) = &mut derived {
+                m.insert("v".into(), json!(STORAGE_VERSION));
+            }
+            let written: Value = serde_json::from_str(&to_storage(&t)).unwrap_or_default();
+            assert_eq!(written, derived);
+        }
     }
 
     #[test]
@@ -682,6 +717,9 @@ mod tests {
             )
         );
         assert!(!token_info(&Tokens::new("a", "c"), NOW).signed_in);
+        for info in [info, token_info(&Tokens::new("a", "c"), NOW)] {
+            assert_eq!(serde_json::to_value(&info).ok(), Some(info.to_json()));
+        }
     }
 
     #[test]

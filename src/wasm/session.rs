@@ -185,7 +185,7 @@ impl Inner {
     }
 
     pub fn token_info_js(&self) -> JsValue {
-        to_js(&token_info(&self.tokens.borrow(), now()))
+        to_js(&token_info(&self.tokens.borrow(), now()).to_json())
     }
 
     fn changed(&self) {
@@ -453,7 +453,15 @@ impl Inner {
         Ok(())
     }
 
-    fn report(&self, f: &Option<Function>, spec: &RequestSpec, u: &str, retry: u32, extra: Value) {
+    /// `answer`: the status and the time taken, for `onResponse`.
+    fn report(
+        &self,
+        f: &Option<Function>,
+        spec: &RequestSpec,
+        u: &str,
+        retry: u32,
+        answer: Option<(u16, f64)>,
+    ) {
         if f.is_none() {
             return;
         }
@@ -465,8 +473,9 @@ impl Inner {
             "method": spec.method.as_str(), "url": redact(u, &refs), "retry": retry,
             "operation": spec.operation,
         });
-        if let (Value::Object(m), Value::Object(x)) = (&mut v, extra) {
-            m.extend(x);
+        if let (Some((status, ms)), Value::Object(m)) = (answer, &mut v) {
+            m.insert("status".into(), status.into());
+            m.insert("timeMs".into(), ms.into());
         }
         notify(f, &to_js(&v));
     }
@@ -515,7 +524,7 @@ impl Inner {
                 u.clone()
             });
             take_turn(&self.limiter, signal.as_ref(), op).await?;
-            self.report(&self.on_request, &spec, &u, retry, json!({}));
+            self.report(&self.on_request, &spec, &u, retry, None);
             let t0 = js_sys::Date::now();
             let (mut facts, ok_body) = fetch::attempt(fetch::Attempt {
                 spec: &spec,
@@ -547,7 +556,7 @@ impl Inner {
                 &spec,
                 &u,
                 retry,
-                json!({"status": status, "timeMs": js_sys::Date::now() - t0}),
+                Some((status, js_sys::Date::now() - t0)),
             );
             attempt.now_ms = now();
             attempt.jitter = js_sys::Math::random();
