@@ -2,7 +2,8 @@
 
 use crate::error::Error;
 use crate::media::action_type_for_mime;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::time::ms_from_iso;
 use crate::validate::{id, message, one_of, put, Opts};
 use serde_json::{Map, Value};
@@ -295,10 +296,7 @@ fn build(
     if let Some(b) = to_all {
         put(&mut m, "sendToAllSubscribers", b);
     }
-    Ok(
-        RequestSpec::new(op, Method::Post, path(&["groups", group_id, "actions"]))
-            .json(Value::Object(m)),
-    )
+    Ok(operations::spec(op, &[group_id]).json(Value::Object(m)))
 }
 
 /// `POST groups/{groupId}/actions` `{actionType | id, actionBody, subscribers?, sendToAllSubscribers?}`.
@@ -389,7 +387,7 @@ pub fn post_custom_action(
 pub fn list_actions(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("listActions", opts)?;
     id(o.op(), "groupId", group_id)?;
-    let mut spec = RequestSpec::new(o.op(), Method::Get, path(&["groups", group_id, "actions"]));
+    let mut spec = operations::spec(o.op(), &[group_id]);
     if let Some(t) = o.opt_str("actionType")? {
         crate::validate::non_empty(o.op(), "actionType", t)?;
         spec = spec.query("actionType", t);
@@ -415,11 +413,7 @@ pub fn get_action(group_id: &str, action_id: &str, opts: &Value) -> Result<Reque
     let o = Opts::new("getAction", opts)?;
     id(o.op(), "groupId", group_id)?;
     id(o.op(), "actionId", action_id)?;
-    let mut spec = RequestSpec::new(
-        o.op(),
-        Method::Get,
-        path(&["groups", group_id, "actions", action_id]),
-    );
+    let mut spec = operations::spec(o.op(), &[group_id, action_id]);
     if let Some(b) = o.opt_bool("getDetails")? {
         spec = spec.query("getDetails", b.to_string());
     }
@@ -568,18 +562,14 @@ pub fn respond_to_action(
         put(&mut m, "responseId", r);
     }
     put(&mut m, "actionBody", body);
-    Ok(RequestSpec::new(
-        o.op(),
-        Method::Post,
-        path(&["groups", group_id, "actions", action_id, "responses"]),
-    )
-    .json(Value::Object(m)))
+    Ok(operations::spec(o.op(), &[group_id, action_id]).json(Value::Object(m)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
     use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";

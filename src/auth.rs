@@ -1,6 +1,7 @@
 //! Sign-in calls: PIN login, minting access tokens, the OAuth authorize URL, code parsing and exchange.
 
 use crate::error::{Error, ErrorCode};
+use crate::operations;
 use crate::request::{
     decode_component, encode_component, oauth_root, AuthKind, Base, Body, Method, RequestSpec,
 };
@@ -23,7 +24,7 @@ pub fn generate_pin(application_id: &str, mobile_number: &str) -> Result<Request
     const OP: &str = "generatePin";
     non_empty(OP, "applicationId", application_id)?;
     phone(OP, "mobileNumber", mobile_number)?;
-    Ok(auth_spec(OP, Method::Post, "generatePin")
+    Ok(operations::spec(OP, &[])
         .json(json!({"mobileNumber": mobile_number, "applicationId": application_id})))
 }
 
@@ -55,13 +56,11 @@ pub fn login_with_pin(
     non_empty(OP, "applicationId", application_id)?;
     phone(OP, "mobileNumber", mobile_number)?;
     let pin = parse_pin(pin)?;
-    Ok(
-        auth_spec(OP, Method::Post, "loginWithPinAndApplicationId").json(json!({
-            "mobileNumber": mobile_number,
-            "applicationId": application_id,
-            "pin": pin,
-        })),
-    )
+    Ok(operations::spec(OP, &[]).json(json!({
+        "mobileNumber": mobile_number,
+        "applicationId": application_id,
+        "pin": pin,
+    })))
 }
 
 /// `GET {authUrl}/accessToken` with headers `applicationId`, `applicationSecret`, `refreshToken`.
@@ -136,7 +135,7 @@ pub fn parse_authorization_result(
     code_or_redirect_url: &str,
     expected_state: Option<&str>,
 ) -> Result<String, Error> {
-    const OP: &str = "completeOAuth";
+    const OP: &str = "completeAuthorization";
     let input = code_or_redirect_url.trim();
     let looks_like_url = input.contains("://")
         || input.starts_with('?')
@@ -184,7 +183,7 @@ pub fn exchange_code(
     client_secret: &str,
     code: &str,
 ) -> Result<RequestSpec, Error> {
-    const OP: &str = "completeOAuth";
+    const OP: &str = "completeAuthorization";
     non_empty(OP, "clientId", client_id)?;
     non_empty(OP, "clientSecret", client_secret)?;
     non_empty(OP, "code", code)?;
@@ -196,7 +195,7 @@ pub fn exchange_code(
             ("client_secret".into(), client_secret.into()),
             ("code".into(), code.into()),
         ]),
-        ..RequestSpec::new(OP, Method::Post, "token".into())
+        ..operations::spec(OP, &[])
     })
 }
 

@@ -2,7 +2,8 @@
 //! create/add/list/remove.
 
 use crate::error::Error;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, message, put, Opts};
 use serde_json::{Map, Value};
 
@@ -51,7 +52,7 @@ pub fn create_group(opts: &Value) -> Result<RequestSpec, Error> {
     if let Some(t) = o.opt_one_of("groupType", &GROUP_TYPES)? {
         put(&mut body, "groupType", t);
     }
-    Ok(RequestSpec::new(o.op(), Method::Post, "groups".into()).json(Value::Object(body)))
+    Ok(operations::spec(o.op(), &[]).json(Value::Object(body)))
 }
 
 fn bool_query(mut spec: RequestSpec, o: &Opts, keys: &[&str]) -> Result<RequestSpec, Error> {
@@ -66,7 +67,7 @@ fn bool_query(mut spec: RequestSpec, o: &Opts, keys: &[&str]) -> Result<RequestS
 /// `GET groups?showDetail=&fetchAllGroups=` (only the options given).
 pub fn list_groups(opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("listGroups", opts)?;
-    let spec = RequestSpec::new(o.op(), Method::Get, "groups".into());
+    let spec = operations::spec(o.op(), &[]);
     bool_query(spec, &o, &["showDetail", "fetchAllGroups"])
 }
 
@@ -74,11 +75,7 @@ pub fn list_groups(opts: &Value) -> Result<RequestSpec, Error> {
 pub fn get_group(group_id: &str) -> Result<RequestSpec, Error> {
     const OP: &str = "getGroup";
     id(OP, "groupId", group_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Get,
-        path(&["groups", group_id]),
-    ))
+    Ok(operations::spec(OP, &[group_id]))
 }
 
 /// `POST groups/{groupId}/subGroups` `{groupName, groupImageUrl?, members?, welcomeMessage, addUserToGroup?}`.
@@ -103,12 +100,7 @@ pub fn create_sub_group(group_id: &str, opts: &Value) -> Result<RequestSpec, Err
     if let Some(b) = o.opt_bool("addUserToGroup")? {
         put(&mut body, "addUserToGroup", b);
     }
-    Ok(RequestSpec::new(
-        o.op(),
-        Method::Post,
-        path(&["groups", group_id, "subGroups"]),
-    )
-    .json(Value::Object(body)))
+    Ok(operations::spec(o.op(), &[group_id]).json(Value::Object(body)))
 }
 
 /// `PUT groups/{groupId}/subGroups` `{subGroups: [groupId]}`; takes the array or `{subGroups}`.
@@ -130,21 +122,14 @@ pub fn add_sub_groups(group_id: &str, sub_groups: &Value) -> Result<RequestSpec,
             _ => return Err(Error::invalid(OP, &f, "must be a group id")),
         }
     }
-    Ok(
-        RequestSpec::new(OP, Method::Put, path(&["groups", group_id, "subGroups"]))
-            .json(serde_json::json!({ "subGroups": items })),
-    )
+    Ok(operations::spec(OP, &[group_id]).json(serde_json::json!({ "subGroups": items })))
 }
 
 /// `GET groups/{groupId}/subGroups?fetchAllGroups=`.
 pub fn list_sub_groups(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("listSubGroups", opts)?;
     id(o.op(), "groupId", group_id)?;
-    let spec = RequestSpec::new(
-        o.op(),
-        Method::Get,
-        path(&["groups", group_id, "subGroups"]),
-    );
+    let spec = operations::spec(o.op(), &[group_id]);
     bool_query(spec, &o, &["fetchAllGroups"])
 }
 
@@ -153,17 +138,14 @@ pub fn remove_sub_group(group_id: &str, sub_group_id: &str) -> Result<RequestSpe
     const OP: &str = "removeSubGroup";
     id(OP, "groupId", group_id)?;
     id(OP, "subGroupId", sub_group_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Delete,
-        path(&["groups", group_id, "subGroups", sub_group_id]),
-    ))
+    Ok(operations::spec(OP, &[group_id, sub_group_id]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
     use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";

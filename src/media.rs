@@ -1,7 +1,8 @@
 //! Media uploads (docs/platform.md#media) and the MIME types the platform takes.
 
 use crate::error::{Error, ErrorCode};
-use crate::request::{Body, Method, RequestSpec};
+use crate::operations;
+use crate::request::{Body, RequestSpec};
 use crate::validate::{non_empty, Opts};
 use serde_json::{json, Value};
 
@@ -95,7 +96,7 @@ pub fn upload_media(file_name: &str, mime_type: Option<&str>) -> Result<RequestS
         )
         .with_field(field));
     };
-    let mut spec = RequestSpec::new(OP, Method::Post, "media".into());
+    let mut spec = operations::spec(OP, &[]);
     spec.body = Body::Multipart {
         file_name: file_name.to_string(),
         mime_type: mime,
@@ -116,13 +117,14 @@ pub fn upload_media_from_url(opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new(OP, opts)?;
     let url = o.req_str("mediaUrl")?;
     crate::validate::http_url(OP, "mediaUrl", url)?;
-    Ok(RequestSpec::new(OP, Method::Post, "media/url".into()).json(json!({ "mediaUrl": url })))
+    Ok(operations::spec(OP, &[]).json(json!({ "mediaUrl": url })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
 
     #[test]
     fn mime_table() {

@@ -2,7 +2,8 @@
 
 use crate::error::Error;
 use crate::groups::list_arg;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, phone_list};
 use serde_json::json;
 use serde_json::Value;
@@ -12,21 +13,14 @@ pub fn add_members(group_id: &str, members: &Value) -> Result<RequestSpec, Error
     const OP: &str = "addMembers";
     id(OP, "groupId", group_id)?;
     let list = phone_list(OP, "members", list_arg(OP, members, "members")?)?;
-    Ok(
-        RequestSpec::new(OP, Method::Put, path(&["groups", group_id, "members"]))
-            .json(json!({ "members": list })),
-    )
+    Ok(operations::spec(OP, &[group_id]).json(json!({ "members": list })))
 }
 
 /// `GET groups/{groupId}/members`.
 pub fn list_members(group_id: &str) -> Result<RequestSpec, Error> {
     const OP: &str = "listMembers";
     id(OP, "groupId", group_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Get,
-        path(&["groups", group_id, "members"]),
-    ))
+    Ok(operations::spec(OP, &[group_id]))
 }
 
 /// `DELETE groups/{groupId}/members/{memberId}` (the member's `id` from the listing).
@@ -34,17 +28,14 @@ pub fn remove_member(group_id: &str, member_id: &str) -> Result<RequestSpec, Err
     const OP: &str = "removeMember";
     id(OP, "groupId", group_id)?;
     id(OP, "memberId", member_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Delete,
-        path(&["groups", group_id, "members", member_id]),
-    ))
+    Ok(operations::spec(OP, &[group_id, member_id]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
 
     const EP: &str = "http://h:1/inc-000/";
 

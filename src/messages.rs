@@ -1,7 +1,8 @@
 //! Text messages to a group or to a public group's subscribers (docs/platform.md#messages).
 
 use crate::error::Error;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, message, put, Opts};
 use serde_json::{Map, Value};
 
@@ -28,10 +29,7 @@ pub fn send_message(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> 
     if let Some(list) = o.opt_phones("subscribers")? {
         put(&mut body, "subscribers", list);
     }
-    Ok(
-        RequestSpec::new(OP, Method::Post, path(&["groups", group_id, "messages"]))
-            .json(Value::Object(body)),
-    )
+    Ok(operations::spec(OP, &[group_id]).json(Value::Object(body)))
 }
 
 /// `GET groups/{groupId}/messages?fromDate=&count=` — an emulator extension, not in the platform's
@@ -40,7 +38,7 @@ pub fn send_message(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> 
 pub fn list_messages(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("listMessages", opts)?;
     id(o.op(), "groupId", group_id)?;
-    let mut spec = RequestSpec::new(o.op(), Method::Get, path(&["groups", group_id, "messages"]));
+    let mut spec = operations::spec(o.op(), &[group_id]);
     if let Some(f) = o.opt_int("fromDate", 0, i64::MAX)? {
         spec = spec.query("fromDate", f.to_string());
     }
@@ -54,6 +52,7 @@ pub fn list_messages(group_id: &str, opts: &Value) -> Result<RequestSpec, Error>
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
     use serde_json::json;
 
     #[test]

@@ -1,7 +1,8 @@
 //! Reactions (docs/platform.md#reactions): add a like or comment, per-message and per-group summaries, details.
 
 use crate::error::Error;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, message, put, Opts};
 use serde_json::{Map, Value};
 
@@ -47,12 +48,7 @@ pub fn add_reaction(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> 
         (_, Some(_)) => return Err(o.err("comment", "is only for reactionType Comment")),
         _ => {}
     }
-    Ok(RequestSpec::new(
-        o.op(),
-        Method::Post,
-        path(&["groups", group_id, "reaction"]),
-    )
-    .json(Value::Object(body)))
+    Ok(operations::spec(o.op(), &[group_id]).json(Value::Object(body)))
 }
 
 /// `GET groups/{groupId}/reaction/{referenceId}/summary?sourceGroupId=`.
@@ -65,24 +61,15 @@ pub fn reaction_summary(
     id(o.op(), "groupId", group_id)?;
     id(o.op(), "referenceId", reference_id)?;
     let src = source_group(&o, group_id)?;
-    Ok(RequestSpec::new(
-        o.op(),
-        Method::Get,
-        path(&["groups", group_id, "reaction", reference_id, "summary"]),
-    )
-    .query("sourceGroupId", src))
+    Ok(operations::spec(o.op(), &[group_id, reference_id]).query("sourceGroupId", src))
 }
 
 /// `GET groups/{groupId}/reaction/summary?sourceGroupId=&cursor=` (cursor omitted when not given).
 pub fn group_reaction_summary(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("groupReactionSummary", opts)?;
     id(o.op(), "groupId", group_id)?;
-    let mut spec = RequestSpec::new(
-        o.op(),
-        Method::Get,
-        path(&["groups", group_id, "reaction", "summary"]),
-    )
-    .query("sourceGroupId", source_group(&o, group_id)?);
+    let mut spec =
+        operations::spec(o.op(), &[group_id]).query("sourceGroupId", source_group(&o, group_id)?);
     if let Some(c) = cursor(&o)? {
         spec = spec.query("cursor", c);
     }
@@ -98,12 +85,8 @@ pub fn reaction_details(
     let o = Opts::new("reactionDetails", opts)?;
     id(o.op(), "groupId", group_id)?;
     id(o.op(), "referenceId", reference_id)?;
-    let mut spec = RequestSpec::new(
-        o.op(),
-        Method::Get,
-        path(&["groups", group_id, "reaction", reference_id]),
-    )
-    .query("sourceGroupId", source_group(&o, group_id)?);
+    let mut spec = operations::spec(o.op(), &[group_id, reference_id])
+        .query("sourceGroupId", source_group(&o, group_id)?);
     if let Some(t) = o.opt_one_of("reactionType", &REACTION_TYPES)? {
         spec = spec.query("reactionType", t);
     }
@@ -117,6 +100,7 @@ pub fn reaction_details(
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
     use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";

@@ -2,37 +2,28 @@
 
 use crate::error::Error;
 use crate::groups::list_arg;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, phone_list, put, Opts};
 use serde_json::{json, Map, Value};
 
 /// Largest page the platform serves.
 pub const MAX_PAGE: i64 = 50;
 
-fn change(
-    op: &'static str,
-    verb: &str,
-    group_id: &str,
-    subscribers: &Value,
-) -> Result<RequestSpec, Error> {
+fn change(op: &'static str, group_id: &str, subscribers: &Value) -> Result<RequestSpec, Error> {
     id(op, "groupId", group_id)?;
     let list = phone_list(op, "subscribers", list_arg(op, subscribers, "subscribers")?)?;
-    Ok(RequestSpec::new(
-        op,
-        Method::Put,
-        path(&["groups", group_id, "subscribers", verb]),
-    )
-    .json(json!({ "subscribers": list })))
+    Ok(operations::spec(op, &[group_id]).json(json!({ "subscribers": list })))
 }
 
 /// `PUT groups/{groupId}/subscribers/add` `{subscribers: [phone]}`.
 pub fn add_subscribers(group_id: &str, subscribers: &Value) -> Result<RequestSpec, Error> {
-    change("addSubscribers", "add", group_id, subscribers)
+    change("addSubscribers", group_id, subscribers)
 }
 
 /// `PUT groups/{groupId}/subscribers/remove` `{subscribers: [phone]}`.
 pub fn remove_subscribers(group_id: &str, subscribers: &Value) -> Result<RequestSpec, Error> {
-    change("removeSubscribers", "remove", group_id, subscribers)
+    change("removeSubscribers", group_id, subscribers)
 }
 
 /// `POST groups/{groupId}/subscribers` `{cursor?, count? (1–50)}` — a read, so repeat-safe.
@@ -46,20 +37,14 @@ pub fn list_subscribers(group_id: &str, opts: &Value) -> Result<RequestSpec, Err
     if let Some(n) = o.opt_int("count", 1, MAX_PAGE)? {
         put(&mut body, "count", n);
     }
-    let mut spec = RequestSpec::new(
-        o.op(),
-        Method::Post,
-        path(&["groups", group_id, "subscribers"]),
-    )
-    .json(Value::Object(body));
-    spec.repeat_safe = true;
-    Ok(spec)
+    Ok(operations::spec(o.op(), &[group_id]).json(Value::Object(body)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
 
     const EP: &str = "http://h:1/inc-000/";
 

@@ -1,13 +1,14 @@
 //! The signed-in user and the tenant's bots (docs/platform.md#users-and-bots).
 
 use crate::error::Error;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{id, put, Opts};
 use serde_json::{json, Map, Value};
 
 /// `GET users/me`.
 pub fn me() -> RequestSpec {
-    RequestSpec::new("me", Method::Get, "users/me".into())
+    operations::spec("me", &[])
 }
 
 fn bot_fields(o: &Opts, require_name: bool) -> Result<Map<String, Value>, Error> {
@@ -27,12 +28,12 @@ fn bot_fields(o: &Opts, require_name: bool) -> Result<Map<String, Value>, Error>
 pub fn create_bot(opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("createBot", opts)?;
     let body = bot_fields(&o, true)?;
-    Ok(RequestSpec::new(o.op(), Method::Post, "bot".into()).json(Value::Object(body)))
+    Ok(operations::spec(o.op(), &[]).json(Value::Object(body)))
 }
 
 /// `GET bot`.
 pub fn list_bots() -> RequestSpec {
-    RequestSpec::new("listBots", Method::Get, "bot".into())
+    operations::spec("listBots", &[])
 }
 
 /// `PUT bot/{botUserId}` `{name?, profilePic?}` (at least one).
@@ -43,32 +44,21 @@ pub fn update_bot(bot_user_id: &str, opts: &Value) -> Result<RequestSpec, Error>
     if body.is_empty() {
         return Err(o.err("name", "or profilePic must be given"));
     }
-    Ok(
-        RequestSpec::new(o.op(), Method::Put, path(&["bot", bot_user_id]))
-            .json(Value::Object(body)),
-    )
+    Ok(operations::spec(o.op(), &[bot_user_id]).json(Value::Object(body)))
 }
 
 /// `DELETE bot/{botUserId}`.
 pub fn delete_bot(bot_user_id: &str) -> Result<RequestSpec, Error> {
     const OP: &str = "deleteBot";
     id(OP, "botUserId", bot_user_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Delete,
-        path(&["bot", bot_user_id]),
-    ))
+    Ok(operations::spec(OP, &[bot_user_id]))
 }
 
 /// `GET bot/accessToken/{botUserId}`: an access-token body for acting as the bot.
 pub fn bot_access_token(bot_user_id: &str) -> Result<RequestSpec, Error> {
     const OP: &str = "botAccessToken";
     id(OP, "botUserId", bot_user_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Get,
-        path(&["bot", "accessToken", bot_user_id]),
-    ))
+    Ok(operations::spec(OP, &[bot_user_id]))
 }
 
 /// `POST groups/{groupId}/bot` `{botUserId}`. Not repeat-safe (spec silent on repeats; treated as
@@ -77,16 +67,14 @@ pub fn add_bot_to_group(group_id: &str, bot_user_id: &str) -> Result<RequestSpec
     const OP: &str = "addBotToGroup";
     id(OP, "groupId", group_id)?;
     id(OP, "botUserId", bot_user_id)?;
-    Ok(
-        RequestSpec::new(OP, Method::Post, path(&["groups", group_id, "bot"]))
-            .json(json!({ "botUserId": bot_user_id })),
-    )
+    Ok(operations::spec(OP, &[group_id]).json(json!({ "botUserId": bot_user_id })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
 
     const EP: &str = "http://h:1/inc-000/";
 

@@ -3,7 +3,8 @@
 //! package (pkg-template/receivers.js).
 
 use crate::error::Error;
-use crate::request::{path, Method, RequestSpec};
+use crate::operations;
+use crate::request::RequestSpec;
 use crate::validate::{http_url, id, one_of, put, Opts};
 use serde_json::{Map, Value};
 
@@ -84,13 +85,13 @@ pub fn create_webhook(opts: &Value) -> Result<RequestSpec, Error> {
     }
     let mut body = Map::new();
     fields(&o, &mut body)?;
-    Ok(RequestSpec::new(o.op(), Method::Post, "webhook".into()).json(Value::Object(body)))
+    Ok(operations::spec(o.op(), &[]).json(Value::Object(body)))
 }
 
 /// `GET webhook?objectId=&objectType=` (only the filters given).
 pub fn list_webhooks(opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new("listWebhooks", opts)?;
-    let mut spec = RequestSpec::new(o.op(), Method::Get, "webhook".into());
+    let mut spec = operations::spec(o.op(), &[]);
     if let Some(v) = o.opt_str("objectId")? {
         spec = spec.query("objectId", v);
     }
@@ -120,27 +121,21 @@ pub fn update_webhook(webhook_id: &str, opts: &Value) -> Result<RequestSpec, Err
             "must change at least one field",
         ));
     }
-    Ok(
-        RequestSpec::new(o.op(), Method::Put, path(&["webhook", webhook_id]))
-            .json(Value::Object(body)),
-    )
+    Ok(operations::spec(o.op(), &[webhook_id]).json(Value::Object(body)))
 }
 
 /// `DELETE webhook/{webhookId}`.
 pub fn delete_webhook(webhook_id: &str) -> Result<RequestSpec, Error> {
     const OP: &str = "deleteWebhook";
     id(OP, "webhookId", webhook_id)?;
-    Ok(RequestSpec::new(
-        OP,
-        Method::Delete,
-        path(&["webhook", webhook_id]),
-    ))
+    Ok(operations::spec(OP, &[webhook_id]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::url;
+    use crate::request::Method;
     use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";
