@@ -1,36 +1,39 @@
 // The package's JS layer over the raw wasm-bindgen module, shared by the web and the Node entries.
-// scripts/build-pkg.sh puts this file (with receivers.js) into web/api.js, one ES module that both
-// web/index.js and node/index.mjs import; each calls `wrap(raw, loadWorkflows)` once with the raw
-// module and exports what it returns. `loadWorkflows()` promises the module web/workflows.js (made
-// from workflows.js): both entries import it on first use only, so a bundle that splits code
-// fetches it only when a workflow is called.
+// scripts/build-pkg.sh puts this file (with connections.js and webhooks.js) into web/api.js, one ES
+// module that both web/index.js and node/index.mjs import; each calls `wrap(raw, loadWorkflows)`
+// once with the raw module and exports what it returns, plus the webhook functions, which are
+// top-level exports so that a bundler drops them from a page that never imports them.
+// `loadWorkflows()` promises the module web/workflows.js (made from workflows.js): both entries
+// import it on first use only, so a bundle that splits code fetches it only when a workflow is called.
+
+/**
+ * The error every refused or failed call rejects with. The wasm binding builds these objects
+ * itself (with `code`, `status`, `retryAfter`, `operation`, `field`, `platformCode`) and gives
+ * them this prototype, so `instanceof KaizalaError` and `instanceof Error` both hold.
+ */
+class KaizalaError extends Error {
+  constructor(message, details) {
+    super(message, details && details.cause !== undefined ? { cause: details.cause } : undefined);
+    const d = details || {};
+    this.name = 'KaizalaError';
+    this.code = typeof d.code === 'string' ? d.code : 'invalid_input';
+    this.status = typeof d.status === 'number' ? d.status : 0;
+    this.retryAfter = typeof d.retryAfter === 'number' ? d.retryAfter : undefined;
+    this.operation = typeof d.operation === 'string' ? d.operation : '';
+    this.field = typeof d.field === 'string' ? d.field : undefined;
+    this.platformCode = typeof d.platformCode === 'string' ? d.platformCode : undefined;
+  }
+}
+Object.defineProperty(KaizalaError.prototype, 'name', {
+  value: 'KaizalaError', writable: true, configurable: true, enumerable: false,
+});
+
+const isNullish = (v) => v === undefined || v === null;
+const invalid = (operation, field, problem) =>
+  new KaizalaError(`${operation}: ${field} ${problem}`, { code: 'invalid_input', operation, field });
 
 function wrap(raw, loadWorkflows) {
-  /**
-   * The error every refused or failed call rejects with. The wasm binding builds these objects
-   * itself (with `code`, `status`, `retryAfter`, `operation`, `field`, `platformCode`) and gives
-   * them this prototype,
-   * so `instanceof KaizalaError` and `instanceof Error` both hold.
-   */
-  class KaizalaError extends Error {
-    constructor(message, details) {
-      super(message, details && details.cause !== undefined ? { cause: details.cause } : undefined);
-      const d = details || {};
-      this.name = 'KaizalaError';
-      this.code = typeof d.code === 'string' ? d.code : 'invalid_input';
-      this.status = typeof d.status === 'number' ? d.status : 0;
-      this.retryAfter = typeof d.retryAfter === 'number' ? d.retryAfter : undefined;
-      this.operation = typeof d.operation === 'string' ? d.operation : '';
-      this.field = typeof d.field === 'string' ? d.field : undefined;
-      this.platformCode = typeof d.platformCode === 'string' ? d.platformCode : undefined;
-    }
-  }
-  Object.defineProperty(KaizalaError.prototype, 'name', {
-    value: 'KaizalaError', writable: true, configurable: true, enumerable: false,
-  });
   raw.setErrorClass(KaizalaError);
-
-  const isNullish = (v) => v === undefined || v === null;
 
   // Most pages one iterator fetches unless its `maxPages` option says otherwise.
   const MAX_PAGES = 10000;
@@ -95,8 +98,6 @@ function wrap(raw, loadWorkflows) {
     return flows;
   }
 
-  const helpers = receivers(KaizalaError, raw.__webhookTypes());
-
   class KaizalaClient extends raw.KaizalaClient {
     /**
      * Adds the members of a CSV file (text or a Blob/File) to a group in batches and answers the
@@ -118,12 +119,12 @@ function wrap(raw, loadWorkflows) {
 
     /** The connections held in `storage` (default localStorage), sorted by name; never a token. */
     static connections(storage) {
-      return helpers.connections(storage);
+      return connectionsIn(storage);
     }
 
     /** Forgets connection `name` (its tokens for every connector); returns how many entries went. */
     static removeConnection(name, storage) {
-      return helpers.removeConnection(name, storage);
+      return removeConnectionFrom(name, storage);
     }
   }
 
@@ -160,8 +161,5 @@ function wrap(raw, loadWorkflows) {
   }
   api.KaizalaClient = KaizalaClient;
   api.KaizalaError = KaizalaError;
-  api.webhookValidationToken = helpers.webhookValidationToken;
-  api.verifyWebhook = helpers.verifyWebhook;
-  api.parseWebhookEvent = helpers.parseWebhookEvent;
   return api;
 }

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, emulatorUrl, installedProject } from './helpers.mjs';
 
 const ENTRY = `
-import { KaizalaClient, KaizalaError } from 'kaizala';
+import kaizala, { KaizalaClient, KaizalaError, parseWebhookEvent } from 'kaizala';
 
 async function run() {
   const s = await (await fetch(window.EMULATOR + '/_emulator/seed')).json();
@@ -27,6 +27,18 @@ async function run() {
   } catch (e) {
     refused = { isKaizalaError: e instanceof KaizalaError, isError: e instanceof Error, code: e.code, field: e.field, name: e.name };
   }
+  // The webhook functions: named exports and on the default export, refusing with the same class.
+  const hooks = {
+    sameOnDefault: ['webhookValidationToken', 'verifyWebhook', 'parseWebhookEvent', 'KaizalaClient', 'KaizalaError']
+      .every((n) => typeof kaizala[n] === 'function') && kaizala.parseWebhookEvent === parseWebhookEvent
+      && kaizala.KaizalaError === KaizalaError,
+    token: kaizala.webhookValidationToken('/hook?validationToken=t1'),
+  };
+  try {
+    kaizala.parseWebhookEvent({ eventType: 'Nope' });
+  } catch (e) {
+    hooks.refused = { isKaizalaError: e instanceof KaizalaError, code: e.code, field: e.field };
+  }
   let subscribers = 0;
   for await (const _ of client.subscribers(s.publicGroupId)) subscribers++;
   const media = await client.uploadMedia(new Blob(['hello'], { type: 'text/plain' }), { fileName: 'hello.png', mimeType: 'image/png' });
@@ -37,7 +49,7 @@ async function run() {
   const againGroups = (await again.listGroups()).groups.length;
   client.logout();
   return {
-    groups: groups.map((g) => g.groupName), refused, subscribers, mediaResource: media.mediaResource,
+    groups: groups.map((g) => g.groupName), refused, hooks, subscribers, mediaResource: media.mediaResource,
     signedIn: info.signedIn, stored, againGroups,
     storedAfterLogout: Object.keys(localStorage).filter((k) => k.startsWith('kaizala:')),
   };
@@ -124,6 +136,8 @@ test('a bundled page signs in, lists groups, iterates, uploads and signs out', a
   assert.deepEqual(errors, []);
   assert.ok(r.groups.includes('Contoso Relief'), JSON.stringify(r.groups));
   assert.deepEqual(r.refused, { isKaizalaError: true, isError: true, code: 'invalid_input', field: 'members[0]', name: 'KaizalaError' });
+  assert.deepEqual(r.hooks, { sameOnDefault: true, token: 't1',
+    refused: { isKaizalaError: true, code: 'invalid_input', field: 'eventType' } });
   assert.equal(r.subscribers, 120);
   assert.equal(typeof r.mediaResource, 'string');
   assert.equal(r.signedIn, true);

@@ -1,11 +1,12 @@
 // The package's synchronous helpers without a platform: webhookValidationToken, verifyWebhook and
-// parseWebhookEvent on crafted input, and KaizalaClient.connections/removeConnection over storages
-// holding whole, broken, moved and foreign entries.
+// parseWebhookEvent (how they are reached, and on crafted input), and
+// KaizalaClient.connections/removeConnection over storages holding whole, broken, moved and
+// foreign entries.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { installedProject } from './helpers.mjs';
+import { installedProject, runInProject } from './helpers.mjs';
 
 let kz;
 before(() => {
@@ -16,6 +17,26 @@ const refused = (operation, field) => (e) => e instanceof kz.KaizalaError && e.c
   && e.operation === operation && e.field === field && e.message.startsWith(`${operation}: `);
 
 describe('webhook receivers', () => {
+  const NAMES = ['webhookValidationToken', 'verifyWebhook', 'parseWebhookEvent'];
+
+  test('reached by name and on the default export, by require and by import, refusing with the client\'s KaizalaError', async () => {
+    for (const n of NAMES) {
+      assert.equal(typeof kz[n], 'function', n);
+      assert.equal(kz.default[n], kz[n], `default.${n}`);
+    }
+    assert.equal(kz.default.KaizalaError, kz.KaizalaError);
+    const fromClient = (() => { try { return new kz.KaizalaClient({}); } catch (e) { return e; } })();
+    const fromHook = (() => { try { return kz.verifyWebhook({}, ''); } catch (e) { return e; } })();
+    assert.equal(Object.getPrototypeOf(fromHook), Object.getPrototypeOf(fromClient), 'one KaizalaError class');
+    assert.ok(fromHook instanceof kz.KaizalaError && fromHook instanceof Error && fromHook.name === 'KaizalaError');
+    const out = await runInProject('webhook-names.mjs', `
+      import kaizala, * as named from 'kaizala';
+      const names = ${JSON.stringify(NAMES)};
+      console.log(JSON.stringify(names.map((n) => typeof named[n] === 'function' && kaizala[n] === named[n])));
+    `);
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), [true, true, true]);
+  });
+
   test('validation tokens from request URLs', () => {
     assert.equal(kz.webhookValidationToken('/hook?validationToken=a%2Bb+c&x=1'), 'a+b c');
     assert.equal(kz.webhookValidationToken('https://h/x?y=2&validationToken=t1#frag'), 't1');

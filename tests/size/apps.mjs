@@ -19,7 +19,8 @@ export const gzipSize = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
 
 /**
  * The minimal app of each client: kaizala's signs in by PIN, lists the groups and sends a message
- * (kaizala-import imports a member instead, to show what a page using the workflows loads);
+ * (kaizala-import imports a member instead, to show what a page using the workflows loads;
+ * kaizala-webhooks uses the webhook receiver's functions, to show the minimal app is without them);
  * each peer's does the same GET and POST with a token the harness minted. Every app reads its
  * settings from `globalThis.APP` and leaves a promise of `{groups, referenceId}` in
  * `globalThis.RESULT`.
@@ -49,6 +50,23 @@ globalThis.RESULT = (async () => {
   const { groups } = await client.listGroups();
   const record = await client.importMembers(groups[0].groupId, 'mobileNumber\\n' + mobileNumber + '\\n');
   return { groups: groups.length, referenceId: record.status, total: record.total };
+})();
+`,
+  // The webhook receiver's three functions, in a page: the code the minimal app must not carry.
+  'kaizala-webhooks': `
+import { KaizalaError, parseWebhookEvent, verifyWebhook, webhookValidationToken } from 'kaizala';
+globalThis.RESULT = (async () => {
+  const token = webhookValidationToken('/hook?validationToken=t1');
+  const verified = verifyWebhook({ 'kz-callback-token': 's3cret' }, 's3cret');
+  const event = parseWebhookEvent(JSON.stringify({ eventType: 'TextMessageCreated', eventId: 'e1', objectId: 'g1',
+    objectType: 'Group', data: { text: 'hi' } }));
+  let refused = false;
+  try {
+    parseWebhookEvent({ ...event, eventType: 'Nope' });
+  } catch (e) {
+    refused = e instanceof KaizalaError && e.field === 'eventType';
+  }
+  return { groups: 0, referenceId: event.eventId, token, verified, refused };
 })();
 `,
   fetch: `

@@ -12,6 +12,14 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 // A message only the workflows code (web/workflows.js) holds, to tell its chunk in a bundle.
 const WORKFLOWS_MARK = 'has a header row but no members below it';
 const holdsWorkflows = (dir, file) => fs.readFileSync(path.join(dir, file), 'latin1').includes(WORKFLOWS_MARK);
+// Strings only the webhook receiver's functions hold: verifyWebhook's header and parseWebhookEvent's
+// refusal (web/api.js), to tell their code in a bundle.
+const WEBHOOK_MARKS = ['kz-callback-token', 'not a Kaizala webhook event'];
+const webhookMarksIn = (dir) => {
+  const text = fs.readdirSync(dir).filter((f) => f.endsWith('.js'))
+    .map((f) => fs.readFileSync(path.join(dir, f), 'latin1')).join('\n');
+  return WEBHOOK_MARKS.filter((m) => text.includes(m));
+};
 
 function emulatorUrl() {
   const url = process.env.KAIZALA_EMULATOR_URL;
@@ -28,7 +36,7 @@ test('budget.json holds a budget and a target in bytes for each measured size', 
 
 let apps;
 const measured = async () => {
-  apps ??= await measureApps(['kaizala', 'kaizala-import'], {
+  apps ??= await measureApps(['kaizala', 'kaizala-import', 'kaizala-webhooks'], {
     pkgDir: PKG, outRoot: path.join(ROOT, 'target/size-test'), emulatorUrl: emulatorUrl(),
   });
   return apps;
@@ -61,6 +69,15 @@ test('the minimal app never fetches the workflows code; a page that imports memb
   assert.ok(loaded.some((f) => f !== 'app.js' && holdsWorkflows(importing.outDir, f)), `the importing page did not fetch the workflows: ${loaded}`);
   const extra = importing.gzip - kaizala.gzip;
   console.log(`a page that imports members loads ${kb(extra)} gzip more (${loaded.join(', ')})`);
+});
+
+test('the minimal app carries no webhook-receiving code; a page that imports it does, and it works there', async () => {
+  const { kaizala, 'kaizala-webhooks': hooks } = await measured();
+  assert.deepEqual(webhookMarksIn(kaizala.outDir), [], 'the minimal app\'s bundle holds the webhook functions');
+  assert.deepEqual(webhookMarksIn(hooks.outDir), WEBHOOK_MARKS, 'the webhook page\'s bundle lacks them');
+  assert.deepEqual(hooks.result, { groups: 0, referenceId: 'e1', token: 't1', verified: true, refused: true });
+  const [app, hooksApp] = [kaizala, hooks].map((a) => a.files.find((f) => f.file === 'app.js'));
+  console.log(`app.js: the minimal app ${kb(app.gzip)} gzip, a page with the webhook functions ${kb(hooksApp.gzip)}`);
 });
 
 test('the whole package, every file npm ships, stays within its budget', () => {
