@@ -202,6 +202,18 @@ fn read_str(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.trim().is_empty())
 }
 
+/// A token from an answer: sent later as a header value, so one that no header can carry is a
+/// bad answer now rather than a request that cannot be built later.
+fn read_token<'a>(op: &str, body: &'a Value, key: &str) -> Result<Option<&'a str>, Error> {
+    match read_str(body.get(key)) {
+        Some(t) if !crate::request::header_value_ok(t) => Err(bad_answer(
+            op,
+            &format!("has a {key} that no HTTP header can carry"),
+        )),
+        t => Ok(t),
+    }
+}
+
 /// Scopes from a comma- and/or space-separated string (or an array of strings).
 pub fn parse_scopes(v: &Value) -> Vec<String> {
     match v {
@@ -247,7 +259,7 @@ pub fn apply_access_token(t: &mut Tokens, body: &Value, now: i64) -> Result<Toke
         return Err(bad_answer(OP, "is not a JSON object"));
     }
     let access =
-        read_str(body.get("accessToken")).ok_or_else(|| bad_answer(OP, "has no accessToken"))?;
+        read_token(OP, body, "accessToken")?.ok_or_else(|| bad_answer(OP, "has no accessToken"))?;
     let endpoint = match read_str(body.get("endpointUrl")) {
         Some(e) => normalize_endpoint(e).ok_or_else(|| {
             bad_answer(OP, "has an endpointUrl that is not an absolute http(s) URL")
@@ -263,7 +275,7 @@ pub fn apply_access_token(t: &mut Tokens, body: &Value, now: i64) -> Result<Toke
         rotated: false,
         endpoint_changed: t.endpoint_url.as_deref() != Some(endpoint.as_str()),
     };
-    if let Some(r) = read_str(body.get("refreshToken")) {
+    if let Some(r) = read_token(OP, body, "refreshToken")? {
         if t.refresh_token.as_deref() != Some(r) {
             t.refresh_token = Some(r.to_string());
             t.refresh_token_expiry = read_ms(body.get("refreshTokenExpiry"));
@@ -285,8 +297,8 @@ pub fn apply_access_token(t: &mut Tokens, body: &Value, now: i64) -> Result<Toke
 /// another user).
 pub fn apply_login(t: &mut Tokens, body: &Value, now: i64) -> Result<(), Error> {
     const OP: &str = "loginWithPin";
-    let refresh =
-        read_str(body.get("refreshToken")).ok_or_else(|| bad_answer(OP, "has no refreshToken"))?;
+    let refresh = read_token(OP, body, "refreshToken")?
+        .ok_or_else(|| bad_answer(OP, "has no refreshToken"))?;
     set_refresh_token(t, refresh, now);
     t.refresh_token_expiry = read_ms(body.get("refreshTokenExpiry"));
     t.scopes = body
@@ -559,6 +571,32 @@ mod tests {
             token_state(&unknown_expiry, NOW, DEFAULT_SKEW_MS),
             TokenState::Valid
         );
+    }
+
+    #[test]
+    fn tokens_no_header_can_carry_are_bad_answers() {
+        let ep = "http://h:1/inc-002";
+        for bad in ["a\r\nX-Evil: 1", "a\u{100}", "a\0"] {
+            let mut t = held();
+            let code = |r: Result<TokenChange, Error>| r.err().map(|e| e.code);
+            let body = json!({"accessToken": bad, "endpointUrl": ep});
+            assert_eq!(
+                code(apply_access_token(&mut t, &body, NOW)),
+                Some(ErrorCode::InvalidResponse)
+            );
+            let body = json!({"accessToken": "a2", "endpointUrl": ep, "refreshToken": bad});
+            assert_eq!(
+                code(apply_access_token(&mut t, &body, NOW)),
+                Some(ErrorCode::InvalidResponse)
+            );
+            assert_eq!(t, held(), "a refused answer changes nothing");
+            let login = apply_login(&mut t, &json!({"refreshToken": bad}), NOW);
+            assert_eq!(
+                login.err().map(|e| e.code),
+                Some(ErrorCode::InvalidResponse)
+            );
+            assert_eq!(t, held());
+        }
     }
 
     #[test]
