@@ -208,7 +208,7 @@ fn read_token<'a>(op: &str, body: &'a Value, key: &str) -> Result<Option<&'a str
     match read_str(body.get(key)) {
         Some(t) if !crate::request::header_value_ok(t) => Err(bad_answer(
             op,
-            &format!("has a {key} that no HTTP header can carry"),
+            &format!("carries a token ({key}) that no HTTP header can carry"),
         )),
         t => Ok(t),
     }
