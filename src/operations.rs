@@ -4,7 +4,7 @@
 //! record describes; the binding's `methods!` table names the same operations, and a test of the
 //! binding checks that the two lists agree.
 
-use crate::request::{encode_component, AuthKind, Base, Method, RequestSpec};
+use crate::request::{path, AuthKind, Base, Method, RequestSpec};
 
 /// What a call's successful answer must be (its 2xx body as JSON; an empty body reads as `{}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,16 +269,17 @@ pub fn spec(operation: &'static str, ids: &[&str]) -> RequestSpec {
         return RequestSpec::new(operation, Method::Get, String::new());
     };
     let mut ids = ids.iter();
-    let mut path = Vec::new();
+    let mut segments = Vec::new();
     for seg in r.path.split('/') {
-        if seg.starts_with('{') {
-            let Some(id) = ids.next() else {
-                return RequestSpec::new(operation, r.method, String::new());
-            };
-            path.push(encode_component(id));
+        let seg = if seg.starts_with('{') {
+            ids.next()
         } else {
-            path.push(seg.to_string());
-        }
+            Some(&seg)
+        };
+        let Some(seg) = seg else {
+            return RequestSpec::new(operation, r.method, String::new());
+        };
+        segments.push(*seg);
     }
     RequestSpec {
         base: r.base,
@@ -288,7 +289,7 @@ pub fn spec(operation: &'static str, ids: &[&str]) -> RequestSpec {
         } else {
             AuthKind::None
         },
-        ..RequestSpec::new(operation, r.method, path.join("/"))
+        ..RequestSpec::new(operation, r.method, path(&segments))
     }
 }
 
