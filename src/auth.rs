@@ -6,7 +6,7 @@ use crate::request::{
     decode_component, encode_component, oauth_root, AuthKind, Base, Body, Method, RequestSpec,
 };
 use crate::validate::{http_url, non_empty, phone};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const DEFAULT_AUTH_URL: &str = "https://api.kaiza.la/v1";
 pub const DEFAULT_OAUTH_URL: &str = "https://ds.kaiza.la/api/Oauth";
@@ -24,8 +24,10 @@ pub fn generate_pin(application_id: &str, mobile_number: &str) -> Result<Request
     const OP: &str = "generatePin";
     non_empty(OP, "applicationId", application_id)?;
     phone(OP, "mobileNumber", mobile_number)?;
-    Ok(operations::spec(OP, &[])
-        .json(json!({"mobileNumber": mobile_number, "applicationId": application_id})))
+    Ok(operations::spec(OP, &[]).json(crate::object(vec![
+        ("mobileNumber", mobile_number.into()),
+        ("applicationId", application_id.into()),
+    ])))
 }
 
 /// The PIN as the integer the platform wants: a JSON non-negative integer, or a string of 1–9
@@ -56,11 +58,11 @@ pub fn login_with_pin(
     non_empty(OP, "applicationId", application_id)?;
     phone(OP, "mobileNumber", mobile_number)?;
     let pin = parse_pin(pin)?;
-    Ok(operations::spec(OP, &[]).json(json!({
-        "mobileNumber": mobile_number,
-        "applicationId": application_id,
-        "pin": pin,
-    })))
+    Ok(operations::spec(OP, &[]).json(crate::object(vec![
+        ("mobileNumber", mobile_number.into()),
+        ("applicationId", application_id.into()),
+        ("pin", pin.into()),
+    ])))
 }
 
 /// `GET {authUrl}/accessToken` with headers `applicationId`, `applicationSecret`, `refreshToken`.
@@ -203,6 +205,7 @@ pub fn exchange_code(
 mod tests {
     use super::*;
     use crate::request::url;
+    use serde_json::json;
 
     fn field(r: Result<impl std::fmt::Debug, Error>) -> Option<String> {
         r.err().and_then(|e| e.field)

@@ -122,7 +122,10 @@ pub fn add_sub_groups(group_id: &str, sub_groups: &Value) -> Result<RequestSpec,
             _ => return Err(Error::invalid(OP, &f, "must be a group id")),
         }
     }
-    Ok(operations::spec(OP, &[group_id]).json(serde_json::json!({ "subGroups": items })))
+    Ok(operations::spec(OP, &[group_id]).json(crate::object(vec![(
+        "subGroups",
+        Value::Array(items.clone()),
+    )])))
 }
 
 /// `GET groups/{groupId}/subGroups?fetchAllGroups=`.

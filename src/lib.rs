@@ -31,6 +31,18 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{error_codes, set_error_class, KaizalaClient};
 
+/// A JSON object of `fields`, in order. Not `json!`: its interpolations go through
+/// `to_value(..).unwrap()`, which would bring serde_json's error `Debug` (and all of
+/// `core::fmt`'s escaping) into the wasm for a failure that cannot happen.
+#[inline(never)]
+pub(crate) fn object(fields: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in fields {
+        m.insert(k.to_string(), v);
+    }
+    serde_json::Value::Object(m)
+}
+
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};
 pub use policy::{decide, parse_retry_after, Attempt, Decision, Facts};

@@ -4,7 +4,7 @@ use crate::error::{Error, ErrorCode};
 use crate::operations;
 use crate::request::{Body, RequestSpec};
 use crate::validate::{non_empty, Opts};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// (extension, MIME type) for every supported file type.
 const TYPES: [(&str, &str); 17] = [
@@ -109,7 +109,7 @@ pub fn upload_media_from_url(opts: &Value) -> Result<RequestSpec, Error> {
     const OP: &str = "uploadMediaFromUrl";
     let wrapped;
     let opts = if opts.is_string() {
-        wrapped = json!({ "mediaUrl": opts });
+        wrapped = crate::object(vec![("mediaUrl", opts.clone())]);
         &wrapped
     } else {
         opts
@@ -117,7 +117,7 @@ pub fn upload_media_from_url(opts: &Value) -> Result<RequestSpec, Error> {
     let o = Opts::new(OP, opts)?;
     let url = o.req_str("mediaUrl")?;
     crate::validate::http_url(OP, "mediaUrl", url)?;
-    Ok(operations::spec(OP, &[]).json(json!({ "mediaUrl": url })))
+    Ok(operations::spec(OP, &[]).json(crate::object(vec![("mediaUrl", url.into())])))
 }
 
 #[cfg(test)]
@@ -125,6 +125,7 @@ mod tests {
     use super::*;
     use crate::request::url;
     use crate::request::Method;
+    use serde_json::json;
 
     #[test]
     fn mime_table() {

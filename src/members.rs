@@ -5,7 +5,6 @@ use crate::groups::list_arg;
 use crate::operations;
 use crate::request::RequestSpec;
 use crate::validate::{id, phone_list};
-use serde_json::json;
 use serde_json::Value;
 
 /// `PUT groups/{groupId}/members` `{members: [phone]}`; takes the array or `{members}`.
@@ -13,7 +12,7 @@ pub fn add_members(group_id: &str, members: &Value) -> Result<RequestSpec, Error
     const OP: &str = "addMembers";
     id(OP, "groupId", group_id)?;
     let list = phone_list(OP, "members", list_arg(OP, members, "members")?)?;
-    Ok(operations::spec(OP, &[group_id]).json(json!({ "members": list })))
+    Ok(operations::spec(OP, &[group_id]).json(crate::object(vec![("members", list.into())])))
 }
 
 /// `GET groups/{groupId}/members`.
@@ -36,6 +35,7 @@ mod tests {
     use super::*;
     use crate::request::url;
     use crate::request::Method;
+    use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";
 

@@ -13,7 +13,7 @@ pub fn send_message(group_id: &str, opts: &Value) -> Result<RequestSpec, Error> 
     id(OP, "groupId", group_id)?;
     let wrapped;
     let opts = if opts.is_string() {
-        wrapped = serde_json::json!({ "message": opts });
+        wrapped = crate::object(vec![("message", opts.clone())]);
         &wrapped
     } else {
         opts

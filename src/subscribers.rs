@@ -5,7 +5,7 @@ use crate::groups::list_arg;
 use crate::operations;
 use crate::request::RequestSpec;
 use crate::validate::{id, phone_list, put, Opts};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Largest page the platform serves.
 pub const MAX_PAGE: i64 = 50;
@@ -13,7 +13,7 @@ pub const MAX_PAGE: i64 = 50;
 fn change(op: &'static str, group_id: &str, subscribers: &Value) -> Result<RequestSpec, Error> {
     id(op, "groupId", group_id)?;
     let list = phone_list(op, "subscribers", list_arg(op, subscribers, "subscribers")?)?;
-    Ok(operations::spec(op, &[group_id]).json(json!({ "subscribers": list })))
+    Ok(operations::spec(op, &[group_id]).json(crate::object(vec![("subscribers", list.into())])))
 }
 
 /// `PUT groups/{groupId}/subscribers/add` `{subscribers: [phone]}`.
@@ -45,6 +45,7 @@ mod tests {
     use super::*;
     use crate::request::url;
     use crate::request::Method;
+    use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";
 

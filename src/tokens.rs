@@ -61,18 +61,18 @@ pub fn storage_key(application_id: &str, connection: &str) -> String {
 /// Written out field by field (a test checks it against the derived `Serialize`): the wasm then
 /// carries one JSON writer, for `Value`s.
 pub fn to_storage(t: &Tokens) -> String {
-    serde_json::json!({
-        "applicationId": t.application_id,
-        "connection": t.connection,
-        "refreshToken": t.refresh_token,
-        "refreshTokenExpiry": t.refresh_token_expiry,
-        "accessToken": t.access_token,
-        "accessTokenExpiry": t.access_token_expiry,
-        "endpointUrl": t.endpoint_url,
-        "scopes": t.scopes,
-        "updatedAt": t.updated_at,
-        "v": STORAGE_VERSION,
-    })
+    crate::object(vec![
+        ("applicationId", t.application_id.as_str().into()),
+        ("connection", t.connection.as_str().into()),
+        ("refreshToken", t.refresh_token.clone().into()),
+        ("refreshTokenExpiry", t.refresh_token_expiry.into()),
+        ("accessToken", t.access_token.clone().into()),
+        ("accessTokenExpiry", t.access_token_expiry.into()),
+        ("endpointUrl", t.endpoint_url.clone().into()),
+        ("scopes", t.scopes.clone().into()),
+        ("updatedAt", t.updated_at.into()),
+        ("v", STORAGE_VERSION.into()),
+    ])
     .to_string()
 }
 
@@ -390,16 +390,16 @@ pub struct TokenInfo {
 impl TokenInfo {
     /// As JSON, field by field (a test checks it against the derived `Serialize`).
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "connection": self.connection,
-            "applicationId": self.application_id,
-            "endpointUrl": self.endpoint_url,
-            "accessTokenExpiry": self.access_token_expiry,
-            "refreshTokenExpiry": self.refresh_token_expiry,
-            "scopes": self.scopes,
-            "hasRefreshToken": self.has_refresh_token,
-            "signedIn": self.signed_in,
-        })
+        crate::object(vec![
+            ("connection", self.connection.as_str().into()),
+            ("applicationId", self.application_id.as_str().into()),
+            ("endpointUrl", self.endpoint_url.clone().into()),
+            ("accessTokenExpiry", self.access_token_expiry.into()),
+            ("refreshTokenExpiry", self.refresh_token_expiry.into()),
+            ("scopes", self.scopes.clone().into()),
+            ("hasRefreshToken", self.has_refresh_token.into()),
+            ("signedIn", self.signed_in.into()),
+        ])
     }
 }
 

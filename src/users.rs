@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::operations;
 use crate::request::RequestSpec;
 use crate::validate::{id, put, Opts};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// `GET users/me`.
 pub fn me() -> RequestSpec {
@@ -67,7 +67,8 @@ pub fn add_bot_to_group(group_id: &str, bot_user_id: &str) -> Result<RequestSpec
     const OP: &str = "addBotToGroup";
     id(OP, "groupId", group_id)?;
     id(OP, "botUserId", bot_user_id)?;
-    Ok(operations::spec(OP, &[group_id]).json(json!({ "botUserId": bot_user_id })))
+    Ok(operations::spec(OP, &[group_id])
+        .json(crate::object(vec![("botUserId", bot_user_id.into())])))
 }
 
 #[cfg(test)]
@@ -75,6 +76,7 @@ mod tests {
     use super::*;
     use crate::request::url;
     use crate::request::Method;
+    use serde_json::json;
 
     const EP: &str = "http://h:1/inc-000/";
 

@@ -86,11 +86,14 @@ pub async fn run(inner: Rc<Inner>, op: &'static str, p: Prepared) -> Result<JsVa
             After::Login => {
                 let mut t = Tokens::new(&inner.app_id, &inner.connection);
                 tokens::apply_login(&mut t, &body, now())?;
-                let out = serde_json::json!({
-                    "grantedScope": body.get("grantedScope").cloned().unwrap_or(Value::Null),
-                    "scopes": t.scopes,
-                    "refreshTokenExpiry": t.refresh_token_expiry,
-                });
+                let out = crate::object(vec![
+                    (
+                        "grantedScope",
+                        body.get("grantedScope").cloned().unwrap_or(Value::Null),
+                    ),
+                    ("scopes", t.scopes.clone().into()),
+                    ("refreshTokenExpiry", t.refresh_token_expiry.into()),
+                ]);
                 inner.replace_tokens(t);
                 Ok(to_js(&out))
             }

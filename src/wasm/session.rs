@@ -14,7 +14,7 @@ use crate::tokens::{
     TokenState, Tokens, DEFAULT_SKEW_MS,
 };
 use js_sys::{Function, Promise};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -133,7 +133,7 @@ enum Need {
 fn parse_ok(op: &str, text: &str) -> Result<Value, Error> {
     let t = text.trim();
     if t.is_empty() {
-        return Ok(json!({}));
+        return Ok(Value::Object(Default::default()));
     }
     serde_json::from_str(t).map_err(|_| {
         Error::new(
@@ -405,7 +405,10 @@ impl Inner {
             }
         }
         let body = if let Some(provider) = &self.provider {
-            let arg = to_js(&json!({"applicationId": self.app_id, "connection": self.connection}));
+            let arg = to_js(&crate::object(vec![
+                ("applicationId", self.app_id.as_str().into()),
+                ("connection", self.connection.as_str().into()),
+            ]));
             let r = provider
                 .call1(&JsValue::UNDEFINED, &arg)
                 .map_err(|v| error_from_js(&v, OP, ErrorCode::Unauthorized))?;
@@ -469,10 +472,12 @@ impl Inner {
         // query could: redacted like a message.
         let secrets = self.secrets();
         let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let mut v = json!({
-            "method": spec.method.as_str(), "url": redact(u, &refs), "retry": retry,
-            "operation": spec.operation,
-        });
+        let mut v = crate::object(vec![
+            ("method", spec.method.as_str().into()),
+            ("url", redact(u, &refs).into()),
+            ("retry", retry.into()),
+            ("operation", spec.operation.into()),
+        ]);
         if let (Some((status, ms)), Value::Object(m)) = (answer, &mut v) {
             m.insert("status".into(), status.into());
             m.insert("timeMs".into(), ms.into());
