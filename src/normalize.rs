@@ -44,39 +44,50 @@ fn epoch_to_iso(v: &Value) -> Option<String> {
 }
 
 /// `sentAt` from `creationTime` (epoch seconds) when `sentAt` is absent; a numeric `sentAt` also
-/// becomes ISO. Unconvertible values are left as they are.
-fn action_time(m: &mut Map<String, Value>) {
+/// becomes ISO. Unconvertible values are left as they are. Whether anything changed.
+fn action_time(m: &mut Map<String, Value>) -> bool {
+    let mut changed = false;
     if let Some(iso) = m
         .get("sentAt")
         .filter(|v| !v.is_string())
         .and_then(epoch_to_iso)
     {
         m.insert("sentAt".into(), Value::String(iso));
+        changed = true;
     }
     let has_sent = m.get("sentAt").is_some_and(|v| !v.is_null());
     if !has_sent {
         if let Some(iso) = m.get("creationTime").and_then(epoch_to_iso) {
             m.remove("creationTime");
             m.insert("sentAt".into(), Value::String(iso));
+            changed = true;
         }
-    } else {
-        m.remove("creationTime");
+    } else if m.remove("creationTime").is_some() {
+        changed = true;
     }
+    changed
 }
 
-fn walk(v: &mut Value, actions: bool) {
+/// Folds every spelling below `v`; whether anything changed.
+fn walk(v: &mut Value, actions: bool) -> bool {
+    let mut changed = false;
     match v {
-        Value::Array(items) => items.iter_mut().for_each(|x| walk(x, actions)),
+        Value::Array(items) => {
+            for x in items {
+                changed |= walk(x, actions);
+            }
+        }
         Value::Object(m) => {
             for (alias, canon) in RENAMES {
                 if let Some(x) = m.remove(alias) {
+                    changed = true;
                     if m.get(canon).is_none_or(Value::is_null) {
                         m.insert(canon.to_string(), x);
                     }
                 }
             }
             if actions {
-                action_time(m);
+                changed |= action_time(m);
             }
             for k in BOOL_KEYS {
                 let b = match m.get(k).and_then(Value::as_str) {
@@ -85,15 +96,17 @@ fn walk(v: &mut Value, actions: bool) {
                     _ => continue,
                 };
                 m.insert(k.to_string(), Value::Bool(b));
+                changed = true;
             }
             for (k, x) in m.iter_mut() {
                 if !OPAQUE.contains(&k.as_str()) {
-                    walk(x, actions);
+                    changed |= walk(x, actions);
                 }
             }
         }
         _ => {}
     }
+    changed
 }
 
 /// A successful answer with every spelling of docs/platform.md folded into the documented one:
@@ -103,17 +116,22 @@ fn walk(v: &mut Value, actions: bool) {
 /// `creationTime` (epoch s) → `sentAt` (ISO 8601 UTC); and for `listSubGroups`, the swagger's bare
 /// group object wrapped as the connector page answers it, `{groups: [group]}` (choice G2).
 pub fn normalize_response(operation: &str, mut v: Value) -> Value {
-    walk(
-        &mut v,
-        operations::find(operation).is_some_and(|o| o.actions),
-    );
-    if operation == "listSubGroups" && v.get("groups").is_none() && v.get("groupId").is_some() {
-        v = Value::Array(vec![v]);
-        let mut m = Map::new();
-        m.insert("groups".into(), v);
-        v = Value::Object(m);
-    }
+    normalize(operation, &mut v);
     v
+}
+
+/// [`normalize_response`] in place; whether anything changed (when nothing did, the answer is
+/// the server's JSON as it came, and the binding hands back the server's own text parsed).
+pub fn normalize(operation: &str, v: &mut Value) -> bool {
+    let mut changed = walk(v, operations::find(operation).is_some_and(|o| o.actions));
+    if operation == "listSubGroups" && v.get("groups").is_none() && v.get("groupId").is_some() {
+        let group = std::mem::take(v);
+        let mut m = Map::new();
+        m.insert("groups".into(), Value::Array(vec![group]));
+        *v = Value::Object(m);
+        changed = true;
+    }
+    changed
 }
 
 pub use crate::operations::Shape;
@@ -250,6 +268,104 @@ pub fn with_cursor(operation: &str, opts: &Value, cursor: &str) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// `normalize` says "changed" exactly when the value is not what came in: the binding hands
+    /// back the server's own text for an unchanged answer, so a missed change would leak a
+    /// spelling the documents fold.
+    #[test]
+    fn normalize_reports_every_change() {
+        let cases = [
+            (
+                "listGroups",
+                json!({"groups": [{"groupId": "g", "groupName": "n"}]}),
+                false,
+            ),
+            (
+                "listGroups",
+                json!({"groups": [{"groupId": "g", "groupImageURL": "u"}]}),
+                true,
+            ),
+            (
+                "listGroups",
+                json!({"groups": [{"groupImageURL": null, "groupImageUrl": "u"}]}),
+                true,
+            ),
+            ("addMembers", json!({"result": true}), false),
+            ("addMembers", json!({"result": "True"}), true),
+            (
+                "addSubscribers",
+                json!({"result": {"+1": {"isAdded": "false"}}}),
+                true,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"sentAt": "2020-01-01T00:00:00.000Z"}], "hasMore": false}),
+                false,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"creationTime": 1577836800}], "hasMore": false}),
+                true,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"sentAt": 1577836800000_i64}]}),
+                true,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"sentAt": "x", "creationTime": 5}]}),
+                true,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"sentAt": "x", "creationTime": "soon"}]}),
+                true,
+            ),
+            (
+                "listActions",
+                json!({"actions": [{"creationTime": "soon"}]}),
+                false,
+            ),
+            (
+                "listGroups",
+                json!({"groups": [{"creationTime": 5}]}),
+                false,
+            ),
+            (
+                "listSubGroups",
+                json!({"groupId": "g", "subGroups": []}),
+                true,
+            ),
+            (
+                "listSubGroups",
+                json!({"groups": [{"groupId": "g"}]}),
+                false,
+            ),
+            (
+                "listWebhooks",
+                json!({"webhooks": [{"callBackContext": {"Title": "kept"}}]}),
+                false,
+            ),
+            (
+                "listWebhooks",
+                json!({"webhooks": [{"callBackUrl": "u", "Active": "true"}]}),
+                true,
+            ),
+            ("request", json!([{"deep": [{"Message": "m"}]}]), true),
+            ("request", json!("text"), false),
+        ];
+        for (op, body, want) in cases {
+            let mut v = body.clone();
+            let changed = normalize(op, &mut v);
+            assert_eq!(changed, want, "{op} {body}");
+            assert_eq!(
+                changed,
+                v != body,
+                "{op} {body}: reported {changed}, got {v}"
+            );
+        }
+    }
 
     #[test]
     fn group_spellings() {

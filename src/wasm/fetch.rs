@@ -35,6 +35,9 @@ extern "C" {
     /// The body text (`BODY`), or why the request could not be made (`BUILD`).
     #[wasm_bindgen(method, getter)]
     fn t(this: &Outcome) -> Option<String>;
+    /// The same text as the JS string it is (not copied).
+    #[wasm_bindgen(method, getter, js_name = t)]
+    fn t_js(this: &Outcome) -> JsValue;
     /// `kaizalaSleep(ms, signal)`: `true` after `ms`, `false` as soon as `signal` is aborted.
     #[wasm_bindgen(js_name = kaizalaSleep)]
     fn sleep_js(ms: f64, signal: Option<&AbortSignal>) -> Promise;
@@ -72,6 +75,13 @@ pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<()
     }
 }
 
+/// A 2xx body: its text, and the same text as the JS string `attempt.js` read (an answer that
+/// normalising leaves as it is is handed back by parsing that string in JS).
+pub struct OkBody {
+    pub text: String,
+    pub js: JsValue,
+}
+
 /// What one attempt sends, and under which limits.
 pub struct Attempt<'a> {
     pub spec: &'a RequestSpec,
@@ -87,7 +97,7 @@ pub struct Attempt<'a> {
 /// a 2xx. Bodies are read with a cap: a 2xx up to `maxResponseBytes` (past it the answer is
 /// [`Facts::TooLarge`]), an error answer up to [`MAX_ERROR_BODY_BYTES`] (the rest is not
 /// read), a redirect not at all.
-pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
+pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
     let Attempt {
         spec,
         url: u,
@@ -186,7 +196,14 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<String>), Error> {
             _ => Ok((Facts::NetworkError, None)),
         };
     };
-    Ok(facts_of(&resp.into(), out.t()))
+    let (facts, text) = facts_of(&resp.into(), out.t());
+    Ok((
+        facts,
+        text.map(|text| OkBody {
+            text,
+            js: out.t_js(),
+        }),
+    ))
 }
 
 /// An answer as the policy's facts, and the body text of a 2xx. `text` is the body `attempt.js`

@@ -8,6 +8,17 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// `JSON.parse` of a JS string already in JS (not copied through the wasm's memory).
+pub fn parse_json(text: &JsValue) -> Option<JsValue> {
+    json_parse(text).ok()
+}
+
 thread_local! {
     /// The class registered with `setErrorClass` (the npm package's `KaizalaError`).
     static ERROR_CLASS: RefCell<Option<JsValue>> = const { RefCell::new(None) };

@@ -1,6 +1,6 @@
 //! One client's shared state: held tokens, single-flight refresh, and the retry pipeline over [`fetch`] attempts.
 
-use super::fetch::{self, aborted, is_aborted, sleep};
+use super::fetch::{self, aborted, is_aborted, sleep, OkBody};
 use super::js::{call_method, error_from_js, error_to_js, from_js, get, global, notify, to_js};
 use super::store::Store;
 use crate::error::redact;
@@ -430,7 +430,7 @@ impl Inner {
             };
             let spec =
                 crate::auth::access_token(&self.app_id, &secret, &refresh.unwrap_or_default())?;
-            self.send(spec, None, None).await?
+            self.send(spec, None, None).await?.value
         };
         let mut t = self.tokens.borrow().clone();
         apply_access_token(&mut t, &body, now())?;
@@ -486,7 +486,7 @@ impl Inner {
     }
 
     /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON, of the
-    /// shape the operation answers (see [`check_shape`]).
+    /// shape the operation answers (see [`check_shape`]), and as the JS string it came as.
     ///
     /// Bounded whatever the servers do: at most 1 + `maxRetries` + 3 relocations + 1 (the
     /// retry after a refresh) requests for the call, one refresh after a 401 (plus a mint when
@@ -496,7 +496,7 @@ impl Inner {
         spec: RequestSpec,
         form: Option<FormData>,
         signal: Option<AbortSignal>,
-    ) -> Result<Value, Error> {
+    ) -> Result<Answer, Error> {
         let op = spec.operation;
         check_path(op, "path", &spec.path)?;
         let mut attempt = Attempt::new(&spec);
@@ -569,9 +569,9 @@ impl Inner {
             attempt.record(&d);
             retry = retry.saturating_add(1);
             match d {
-                Decision::Accept => return accepted(op, ok_body.as_deref()),
+                Decision::Accept => return accepted(op, ok_body),
                 Decision::AcceptFrom(ep) => {
-                    let v = accepted(op, ok_body.as_deref())?;
+                    let v = accepted(op, ok_body)?;
                     self.relocate(&ep, op)?;
                     return Ok(v);
                 }
@@ -625,10 +625,19 @@ fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
     out
 }
 
+/// A successful answer: its JSON, and the text it was read from as a JS string (none for an
+/// empty body, which reads as `{}`).
+pub struct Answer {
+    pub value: Value,
+    pub text: Option<JsValue>,
+}
+
 /// A 2xx body as the JSON value the operation answers: an empty body is `{}`, anything not
 /// JSON or not of the operation's shape is `invalid_response`.
-fn accepted(op: &str, text: Option<&str>) -> Result<Value, Error> {
-    let v = parse_ok(op, text.unwrap_or(""))?;
-    check_shape(op, &v)?;
-    Ok(v)
+fn accepted(op: &str, body: Option<OkBody>) -> Result<Answer, Error> {
+    let (text, js) = body.map_or((String::new(), None), |b| (b.text, Some(b.js)));
+    let value = parse_ok(op, &text)?;
+    check_shape(op, &value)?;
+    let text = js.filter(|_| !text.trim().is_empty());
+    Ok(Answer { value, text })
 }
