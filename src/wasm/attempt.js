@@ -76,14 +76,27 @@ async function readCapped(body, cap, truncate) {
 }
 
 /**
- * `fetch(url, init)` with the global `fetch` (looked up per call, so polyfills and mocks apply)
+ * `fetch(url, init)`, `init` built here from the call's method, header lines (`name\nvalue\n…`),
+ * token, content type and body (`text` or a FormData `form`), with the global `fetch` (looked up per call, so polyfills and mocks apply)
  * under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
  * listener removed when the attempt ends, so nothing outlives it. A 2xx body is read up to `cap`
  * bytes (a longer one, by its `Content-Length` or as read, is TOO_LARGE), an error answer's up to
  * `errorCap` (the rest is not read), a redirect's not at all.
  */
-export async function kaizalaAttempt(url, init, timeoutMs, user, cap, errorCap) {
+export async function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
   if (user && user.aborted) return { k: ABORTED };
+  // Never followed by fetch: a token, a secret or a body must not be carried to wherever a
+  // server points; the policy decides (and in browsers sees only that there was one). Headers as
+  // a plain object: fetch checks the values itself (a refused one is the BUILD outcome).
+  const headers = {};
+  const lines = headerLines.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) headers[lines[i]] = lines[i + 1];
+  if (token !== undefined) headers.accessToken = token;
+  if (type !== undefined) headers['Content-Type'] = type;
+  const init = { method, redirect: 'manual', headers };
+  if (noStore) init.cache = 'no-store';
+  if (text !== undefined) init.body = text;
+  else if (form !== undefined) init.body = form;
   const ctl = new AbortController();
   if (!reason) {
     reason = new Error('the call was aborted');

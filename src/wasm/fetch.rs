@@ -2,23 +2,30 @@
 //! following a redirect, under its time-out and the caller's signal, the body read with a size
 //! cap): the request built here, the answer read back as the policy's facts.
 
-use super::js::set;
 use crate::error::{Error, ErrorCode};
 use crate::policy::{Facts, MAX_ERROR_BODY_BYTES};
 use crate::request::{form_encode, header_value_ok, Base, Body, RequestSpec};
-use js_sys::{Object, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, FormData, RequestInit, RequestRedirect, ResponseType};
+use web_sys::{AbortSignal, FormData, ResponseType};
 
 #[wasm_bindgen(module = "/src/wasm/attempt.js")]
 extern "C" {
-    /// `kaizalaAttempt(url, init, timeoutMs, signal, cap, errorCap)`: the whole attempt, never
-    /// rejecting; its outcome says how it ended.
+    /// `kaizalaAttempt(url, method, headers, token, type, text, form, noStore, timeoutMs, signal,
+    /// cap, errorCap)`: the whole attempt, never rejecting; its outcome says how it ended. The
+    /// request is built on the JS side, from one call's worth of arguments.
     #[wasm_bindgen(js_name = kaizalaAttempt)]
+    #[allow(clippy::too_many_arguments)]
     fn attempt_js(
         url: &str,
-        init: &RequestInit,
+        method: &str,
+        headers: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        text: Option<&str>,
+        form: Option<&FormData>,
+        no_store: bool,
         timeout_ms: u32,
         signal: Option<&AbortSignal>,
         cap: f64,
@@ -119,47 +126,43 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
             format!("the request could not be built: its {name} header holds a character no header may carry"),
         ));
     }
-    let init = RequestInit::new();
-    init.set_method(spec.method.as_str());
-    // Never followed by fetch: a token, a secret or a body must not be carried to wherever
-    // a server points; the policy decides (and in browsers sees only that there was one).
-    init.set_redirect(RequestRedirect::Manual);
-    if spec.base != Base::Endpoint {
-        // Sign-in answers carry tokens: never kept in (or served from) an HTTP cache.
-        set(&init, "cache", &JsValue::from_str("no-store"));
-    }
-    // A plain object, not `Headers`: fetch checks the values itself (a refused one is the
-    // attempt's BUILD outcome), and building one is cheaper. The names are the client's own.
-    let headers = JsValue::from(Object::new());
+    // The headers the spec holds as `name\nvalue\n…` lines (no value holds a line break: checked
+    // above); the names are the client's own.
+    let mut lines = String::new();
     for (k, v) in &spec.headers {
-        set(&headers, k, &JsValue::from_str(v));
+        lines.push_str(k);
+        lines.push('\n');
+        lines.push_str(v);
+        lines.push('\n');
     }
-    if let Some(t) = token {
-        set(&headers, "accessToken", &JsValue::from_str(t));
-    }
-    match (&spec.body, form) {
-        (Body::Json(v), _) => {
-            set(
-                &headers,
-                "Content-Type",
-                &JsValue::from_str("application/json"),
-            );
-            init.set_body(&JsValue::from_str(&v.to_string()));
-        }
-        (Body::Form(fields), _) => {
-            let form_type = JsValue::from_str("application/x-www-form-urlencoded");
-            set(&headers, "Content-Type", &form_type);
-            init.set_body(&JsValue::from_str(&form_encode(fields)));
-        }
-        (Body::Multipart { .. }, Some(f)) => init.set_body(f),
+    let (content_type, text) = match (&spec.body, form) {
+        (Body::Json(v), _) => (Some("application/json"), Some(v.to_string())),
+        (Body::Form(fields), _) => (
+            Some("application/x-www-form-urlencoded"),
+            Some(form_encode(fields)),
+        ),
+        (Body::Multipart { .. }, Some(_)) => (None, None),
         (Body::Multipart { .. }, None) => {
             return Err(Error::invalid(op, "data", "is required"));
         }
-        (Body::None, _) => {}
-    }
-    set(&init, "headers", &headers);
+        (Body::None, _) => (None, None),
+    };
     let cap = max_response_bytes as f64;
-    let p = attempt_js(u, &init, timeout_ms, user, cap, MAX_ERROR_BODY_BYTES as f64);
+    let p = attempt_js(
+        u,
+        spec.method.as_str(),
+        &lines,
+        token,
+        content_type,
+        text.as_deref(),
+        form.filter(|_| matches!(spec.body, Body::Multipart { .. })),
+        // Sign-in answers carry tokens: never kept in (or served from) an HTTP cache.
+        spec.base != Base::Endpoint,
+        timeout_ms,
+        user,
+        cap,
+        MAX_ERROR_BODY_BYTES as f64,
+    );
     let Ok(out) = JsFuture::from(p).await else {
         return Ok((Facts::NetworkError, None));
     };

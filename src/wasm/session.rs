@@ -530,7 +530,8 @@ impl Inner {
             });
             take_turn(&self.limiter, signal.as_ref(), op).await?;
             self.report(&self.on_request, &spec, &u, retry, None);
-            let t0 = js_sys::Date::now();
+            // Timed only for an onResponse hook.
+            let t0 = self.on_response.as_ref().map(|_| js_sys::Date::now());
             let (mut facts, ok_body) = fetch::attempt(fetch::Attempt {
                 spec: &spec,
                 url: &u,
@@ -561,7 +562,7 @@ impl Inner {
                 &spec,
                 &u,
                 retry,
-                Some((status, js_sys::Date::now() - t0)),
+                t0.map(|t0| (status, js_sys::Date::now() - t0)),
             );
             attempt.now_ms = now();
             attempt.jitter = js_sys::Math::random();
