@@ -52,7 +52,9 @@ count rust-tests
 # The wasm suites and the package and page tests run against emulators of their own on free ports;
 # the wasm suites also against a misbehaving platform (tests/support/hostile-server.mjs).
 run emulator-build cargo build --release -q -p kaizala-emulator
-run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver scripts/with-emulator.sh -- \
+# The headless runner bounds the whole browser suite by one time-out, whose default is close to
+# what the suite takes on a busy 2-core machine: a slow run would fail as "timed out", not a test.
+run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 scripts/with-emulator.sh -- \
   scripts/with-hostile.sh -- wasm-pack test --mode no-install --headless --chrome . --test browser
 count wasm-chrome
 run wasm-node scripts/with-emulator.sh -- \
