@@ -77,8 +77,8 @@ async function readCapped(body, cap, truncate) {
 
 /**
  * `fetch(url, init)`, `init` built here from the call's method, header lines (`name\nvalue\n…`),
- * token, content type and body (`text` or a FormData `form`), with the global `fetch` (looked up per call, so polyfills and mocks apply)
- * under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
+ * token, content type and body (`text` or a FormData `form`), with the global `fetch` (looked up
+ * per call, so polyfills and mocks apply) under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
  * listener removed when the attempt ends, so nothing outlives it. A 2xx body is read up to `cap`
  * bytes (a longer one, by its `Content-Length` or as read, is TOO_LARGE), an error answer's up to
  * `errorCap` (the rest is not read), a redirect's not at all.

@@ -135,17 +135,18 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
         lines.push_str(v);
         lines.push('\n');
     }
-    let (content_type, text) = match (&spec.body, form) {
-        (Body::Json(v), _) => (Some("application/json"), Some(v.to_string())),
+    let (content_type, text, form) = match (&spec.body, form) {
+        (Body::Json(v), _) => (Some("application/json"), Some(v.to_string()), None),
         (Body::Form(fields), _) => (
             Some("application/x-www-form-urlencoded"),
             Some(form_encode(fields)),
+            None,
         ),
-        (Body::Multipart { .. }, Some(_)) => (None, None),
+        (Body::Multipart { .. }, Some(f)) => (None, None, Some(f)),
         (Body::Multipart { .. }, None) => {
             return Err(Error::invalid(op, "data", "is required"));
         }
-        (Body::None, _) => (None, None),
+        (Body::None, _) => (None, None, None),
     };
     let cap = max_response_bytes as f64;
     let p = attempt_js(
@@ -155,7 +156,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
         token,
         content_type,
         text.as_deref(),
-        form.filter(|_| matches!(spec.body, Body::Multipart { .. })),
+        form,
         // Sign-in answers carry tokens: never kept in (or served from) an HTTP cache.
         spec.base != Base::Endpoint,
         timeout_ms,
