@@ -472,17 +472,17 @@ impl Inner {
         // query could: redacted like a message.
         let secrets = self.secrets();
         let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let mut v = crate::object(vec![
+        let mut fields = vec![
             ("method", spec.method.as_str().into()),
             ("url", redact(u, &refs).into()),
             ("retry", retry.into()),
             ("operation", spec.operation.into()),
-        ]);
-        if let (Some((status, ms)), Value::Object(m)) = (answer, &mut v) {
-            m.insert("status".into(), status.into());
-            m.insert("timeMs".into(), ms.into());
+        ];
+        if let Some((status, ms)) = answer {
+            fields.push(("status", status.into()));
+            fields.push(("timeMs", ms.into()));
         }
-        notify(f, &to_js(&v));
+        notify(f, &to_js(&crate::object(fields)));
     }
 
     /// Sends `spec` through tokens, retries, relocation and refresh; the 2xx body as JSON, of the
