@@ -31,9 +31,9 @@ mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{error_codes, set_error_class, KaizalaClient};
 
-/// A JSON object of `fields`, in order. Not `json!`: its interpolations go through
-/// `to_value(..).unwrap()`, which would bring serde_json's error `Debug` (and all of
-/// `core::fmt`'s escaping) into the wasm for a failure that cannot happen.
+/// A JSON object of `fields`. Not `json!`: it unwraps `to_value` for each interpolation, and
+/// that panic path would bring serde_json's error `Debug` (and all of `core::fmt`'s escaping)
+/// into the wasm for a failure that cannot happen.
 #[inline(never)]
 pub(crate) fn object(fields: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
     let mut m = serde_json::Map::new();
