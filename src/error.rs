@@ -250,7 +250,7 @@ fn parse_body(body: &str) -> Said {
     if trimmed.is_empty() || trimmed.starts_with('<') {
         return Said::default();
     }
-    let Ok(v) = serde_json::from_str::<Value>(trimmed) else {
+    let Some(v) = crate::parse_json(trimmed) else {
         return Said {
             message: Some(clip(trimmed)),
             ..Said::default()

@@ -43,6 +43,15 @@ pub(crate) fn object(fields: Vec<(&str, serde_json::Value)>) -> serde_json::Valu
     serde_json::Value::Object(m)
 }
 
+/// JSON text as a value, `None` when it is not JSON. In the wasm the host's `JSON.parse` reads it,
+/// so the wasm carries no JSON reader of its own; natively (and in the core's tests) serde_json does.
+pub(crate) fn parse_json(text: &str) -> Option<serde_json::Value> {
+    #[cfg(target_arch = "wasm32")]
+    return wasm::parse_json_text(text);
+    #[cfg(not(target_arch = "wasm32"))]
+    return serde_json::from_str(text).ok();
+}
+
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};
 pub use policy::{decide, parse_retry_after, Attempt, Decision, Facts};

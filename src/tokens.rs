@@ -79,7 +79,7 @@ pub fn to_storage(t: &Tokens) -> String {
 /// Reads stored JSON back; `None` when corrupt, of another version, or of another
 /// applicationId/connection than expected.
 pub fn from_storage(s: &str, application_id: &str, connection: &str) -> Option<Tokens> {
-    let v: Value = serde_json::from_str(s).ok()?;
+    let v = crate::parse_json(s)?;
     if v.get("v").and_then(Value::as_u64) != Some(STORAGE_VERSION) {
         return None;
     }

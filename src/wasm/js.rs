@@ -1,6 +1,7 @@
 //! JS plumbing for the binding: property access, value conversion, arguments, and the KaizalaError objects.
 
 use crate::error::{Error, ErrorCode};
+use crate::normalize::Kind;
 use js_sys::{Function, Object, Reflect};
 use serde::Serialize;
 use serde_json::Value;
@@ -14,9 +15,59 @@ extern "C" {
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// `JSON.parse` of a JS string already in JS (not copied through the wasm's memory).
-pub fn parse_json(text: &JsValue) -> Option<JsValue> {
-    json_parse(text).ok()
+#[wasm_bindgen(module = "/src/wasm/answer.js")]
+extern "C" {
+    /// `kaizalaScan(value, marks)`: whether a parsed answer holds something `marks` names.
+    #[wasm_bindgen(js_name = kaizalaScan)]
+    fn scan_js(v: &JsValue, marks: &str) -> u32;
+}
+
+/// What `kaizalaScan` answers.
+const CLEAN: u32 = 0;
+const MARKED: u32 = 1;
+
+/// An answer as `JSON.parse` read it from text already in JS (not copied through the wasm's
+/// memory).
+pub enum Read {
+    /// Nothing in it is marked (see [`crate::normalize::marks`]): the core would hand it back
+    /// as it came, so it is not read into the core's tree.
+    Clean(JsValue),
+    /// Something is: the core's tree of it, and the JS value.
+    Tree(Value, JsValue),
+}
+
+/// `text` as an answer (`None` when it is not JSON, nests past [`MAX_DEPTH`] or holds a number
+/// past a double's range, which `JSON.parse` reads as an infinity).
+pub fn read_answer(text: &JsValue, marks: &str) -> Option<Read> {
+    let js = json_parse(text).ok()?;
+    match scan_js(&js, marks) {
+        CLEAN => Some(Read::Clean(js)),
+        MARKED => Some(Read::Tree(to_value(&js, 0, true)?, js)),
+        _ => None,
+    }
+}
+
+/// [`crate::parse_json`] in the wasm.
+pub fn parse_json_text(text: &str) -> Option<Value> {
+    let js = json_parse(&JsValue::from_str(text)).ok()?;
+    to_value(&js, 0, true)
+}
+
+/// The kind of a JS value as JSON (what is neither of the others is an object).
+pub fn kind(v: &JsValue) -> Kind {
+    if v.is_string() {
+        Kind::String
+    } else if v.as_f64().is_some() {
+        Kind::Number
+    } else if v.as_bool().is_some() {
+        Kind::Bool
+    } else if v.is_null() {
+        Kind::Null
+    } else if js_sys::Array::is_array(v) {
+        Kind::Array
+    } else {
+        Kind::Object
+    }
 }
 
 thread_local! {
@@ -94,7 +145,7 @@ pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
 /// refused naming `field`.
 pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
-    to_value(v, 0).ok_or_else(|| {
+    to_value(v, 0, false).ok_or_else(|| {
         Error::invalid(
             op,
             field,
@@ -110,25 +161,38 @@ const MAX_DEPTH: usize = 128;
 /// Plain data as JSON: `undefined`/`null` (also as object values and array items) → `null`,
 /// booleans, numbers (safe integers as integers, non-finite → `null`), BigInts within 64 bits,
 /// strings, arrays, plain objects and `Map`s with string keys. Anything else (a function, a
-/// symbol, a `Set` or another iterable, bytes, or nesting past [`MAX_DEPTH`]) → `None`.
-fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
+/// symbol, a `Set` or another iterable, bytes, or nesting past [`MAX_DEPTH`]) → `None`, and so is
+/// a non-finite number when `finite` (what `JSON.parse` read).
+fn to_value(v: &JsValue, depth: usize, finite: bool) -> Option<Value> {
     if depth > MAX_DEPTH {
         return None;
     }
-    if is_nullish(v) {
-        return Some(Value::Null);
+    // The kinds in the order an answer holds them most, each test one crossing into JS.
+    if let Some(s) = v.as_string() {
+        return Some(Value::String(s));
+    }
+    if let Some(n) = v.as_f64() {
+        // A safe integer (`Number.isSafeInteger`).
+        if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+            return Some(Value::from(n as i64));
+        }
+        return match serde_json::Number::from_f64(n) {
+            Some(n) => Some(Value::Number(n)),
+            None => (!finite).then_some(Value::Null),
+        };
     }
     if let Some(b) = v.as_bool() {
         return Some(Value::Bool(b));
     }
-    if let Some(n) = v.as_f64() {
-        if js_sys::Number::is_safe_integer(v) {
-            return Some(Value::from(n as i64));
-        }
-        return Some(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number));
+    if is_nullish(v) {
+        return Some(Value::Null);
     }
-    if let Some(s) = v.as_string() {
-        return Some(Value::String(s));
+    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
+        return a
+            .iter()
+            .map(|x| to_value(&x, depth + 1, finite))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
     }
     if v.is_bigint() {
         return match i64::try_from(v.clone()) {
@@ -136,20 +200,15 @@ fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
             Err(b) => u64::try_from(b).ok().map(Value::from),
         };
     }
-    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
-        return a
-            .iter()
-            .map(|x| to_value(&x, depth + 1))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array);
-    }
-    if !v.is_object()
+    // What `JSON.parse` read holds no other kind of object than a plain one.
+    let entries = if finite {
+        Object::entries(v.unchecked_ref())
+    } else if !v.is_object()
         || v.is_instance_of::<js_sys::Uint8Array>()
         || v.is_instance_of::<js_sys::ArrayBuffer>()
     {
         return None;
-    }
-    let entries = if v.is_instance_of::<js_sys::Map>() {
+    } else if v.is_instance_of::<js_sys::Map>() {
         js_sys::Array::from(v)
     } else if Reflect::has(v, &js_sys::Symbol::iterator()) == Ok(true) {
         return None;
@@ -160,7 +219,7 @@ fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
     for e in entries.iter() {
         let e: js_sys::Array = e.unchecked_into();
         let k = e.get(0).as_string()?;
-        m.insert(k, to_value(&e.get(1), depth + 1)?);
+        m.insert(k, to_value(&e.get(1), depth + 1, finite)?);
     }
     Some(Value::Object(m))
 }

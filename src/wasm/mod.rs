@@ -27,6 +27,7 @@ use crate::error::{Error, ErrorCode};
 use crate::tokens::{self, Tokens};
 use crate::validate::is_http_url;
 use crate::{auth, normalize};
+pub(crate) use js::parse_json_text;
 use js::{error_to_js, from_js, get, global, is_nullish, opt_str_arg, signal_of, str_arg};
 use js_sys::{Array, Function, Promise};
 use session::{now, Inner};
