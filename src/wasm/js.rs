@@ -70,6 +70,15 @@ pub fn kind(v: &JsValue) -> Kind {
     }
 }
 
+/// What the binding turns into a promise.
+pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// A promise of `task`: every promise the binding makes goes through this one instance of
+/// `future_to_promise` (each future type would otherwise bring a copy of its polling code).
+pub fn promise(task: Task) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(task)
+}
+
 thread_local! {
     /// The class registered with `setErrorClass` (the npm package's `KaizalaError`).
     static ERROR_CLASS: RefCell<Option<JsValue>> = const { RefCell::new(None) };

@@ -36,7 +36,6 @@ use std::rc::Rc;
 use store::Store;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Registers the class errors are made instances of (the npm package's `class KaizalaError
 /// extends Error`), so `instanceof KaizalaError` and `instanceof Error` both hold.
@@ -247,7 +246,7 @@ impl KaizalaClient {
             inner: &self.inner,
         };
         match build(&c) {
-            Ok(p) => future_to_promise(methods::run(self.inner.clone(), op, p)),
+            Ok(p) => js::promise(Box::pin(methods::run(self.inner.clone(), op, p))),
             Err(e) => self.reject(e, op),
         }
     }
@@ -307,12 +306,12 @@ impl KaizalaClient {
             return self.reject(e, OP);
         }
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(Box::pin(async move {
             match inner.access(OP).await {
                 Ok((a, _)) => Ok(JsValue::from_str(&a)),
                 Err(e) => Err(inner.js_error(e, OP)),
             }
-        })
+        }))
     }
 
     /// `tokenInfo()` → `{connection, applicationId, endpointUrl, accessTokenExpiry,

@@ -2,8 +2,8 @@
 
 use super::fetch::{self, aborted, is_aborted, sleep, OkBody};
 use super::js::{
-    call_method, error_from_js, error_to_js, from_js, get, global, kind, notify, read_answer,
-    to_js, Read,
+    call_method, error_from_js, error_to_js, from_js, get, global, kind, notify, promise,
+    read_answer, to_js, Read,
 };
 use super::store::Store;
 use crate::error::redact;
@@ -21,7 +21,7 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, FormData};
 
 /// A connector's call queue.
@@ -362,13 +362,13 @@ impl Inner {
         let me = self.clone();
         let done = Rc::new(Cell::new(false));
         let done2 = done.clone();
-        let p = future_to_promise(async move {
+        let p = promise(Box::pin(async move {
             let r = me.do_refresh().await;
             done2.set(true);
             *me.refreshing.borrow_mut() = None;
             r.map(|()| JsValue::UNDEFINED)
                 .map_err(|e| me.js_error(e, "accessToken"))
-        });
+        }));
         if !done.get() {
             *self.refreshing.borrow_mut() = Some(p.clone());
         }
