@@ -43,6 +43,18 @@ pub(crate) fn object(fields: Vec<(&str, serde_json::Value)>) -> serde_json::Valu
     serde_json::Value::Object(m)
 }
 
+/// Where `needle` first occurs in `hay` (a byte index, always a char boundary). Not `str::find`:
+/// core's substring search brings its slicing panic messages, and with them `char`'s `Debug` and
+/// Unicode tables, into the wasm. Searched strings are short (URLs, messages).
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
 /// JSON text as a value, `None` when it is not JSON. In the wasm the host's `JSON.parse` reads it,
 /// so the wasm carries no JSON reader of its own; natively (and in the core's tests) serde_json does.
 pub(crate) fn parse_json(text: &str) -> Option<serde_json::Value> {
@@ -62,6 +74,49 @@ pub use tokens::{token_state, TokenChange, TokenInfo, TokenState, Tokens};
 mod tests {
     use super::*;
     use serde_json::{json, Value};
+
+    #[test]
+    fn find_is_str_find() {
+        let hays = [
+            "",
+            "a",
+            "https://h/v1/x",
+            "é://ü/v1/",
+            "aaab",
+            "ééé",
+            "x/v1/v1/",
+        ];
+        let needles = [
+            "",
+            "a",
+            "://",
+            "/v1/",
+            "aab",
+            "é",
+            "éé",
+            "ü/",
+            "longer than any hay",
+        ];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn redact_replaces_every_occurrence_longest_first() {
+        assert_eq!(
+            redact("a s3 b s3s3 é", &["s3"]),
+            "a [redacted] b [redacted][redacted] é"
+        );
+        assert_eq!(
+            redact("key abcdef", &["abc", "abcdef", ""]),
+            "key [redacted]"
+        );
+        assert_eq!(redact("nothing here", &["zz"]), "nothing here");
+        assert_eq!(redact("ééé", &["é"]), "[redacted][redacted][redacted]");
+    }
 
     /// One valid request of every operation that must never be sent twice.
     fn non_repeatable() -> Vec<RequestSpec> {

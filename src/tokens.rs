@@ -350,13 +350,13 @@ pub fn apply_relocation(t: &mut Tokens, new_endpoint: &str, now: i64) -> Result<
 /// `http://h:1/inc-001` → (`http://h:1/inc-001/`, false).
 pub fn split_redirect(final_url: &str) -> Option<(String, bool)> {
     let url = normalize_endpoint(final_url)?;
-    let path_start = url.find("://").map_or(0, |i| i + 3);
+    let path_start = crate::find(&url, "://").map_or(0, |i| i + 3);
     let path_start = url
         .get(path_start..)
         .and_then(|rest| rest.find('/'))
         .map_or(url.len(), |i| path_start + i);
     let path = url.get(path_start..).unwrap_or("/");
-    match path.find("/v1/") {
+    match crate::find(path, "/v1/") {
         Some(i) => {
             let cut = path_start + i + 1;
             let resource = url

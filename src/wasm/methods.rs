@@ -520,7 +520,7 @@ fn raw_request(
         }
     };
     let p = c.str("path", path)?;
-    if p.contains("://") || p.starts_with("//") || p.contains(['?', '#']) {
+    if crate::find(&p, "://").is_some() || p.starts_with("//") || p.contains(['?', '#']) {
         return Err(Error::invalid(
             OP,
             "path",
