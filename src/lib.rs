@@ -332,7 +332,9 @@ mod tests {
     }
 }
 
-/// A small-wasm allocator in place of the default dlmalloc.
+/// A small-wasm allocator in place of the default dlmalloc: a free list, sorted by address and
+/// coalesced on free. Sound as single-threaded: the wasm is built without threads (no atomics).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
