@@ -55,6 +55,12 @@ pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
         .position(|w| w == needle.as_bytes())
 }
 
+/// `v` as JSON text: the client's one JSON writer. Not `Value`'s `Display` (`to_string`), which
+/// also carries serde_json's pretty printer; writing a `Value` cannot fail.
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// JSON text as a value, `None` when it is not JSON. In the wasm the host's `JSON.parse` reads it,
 /// so the wasm carries no JSON reader of its own; natively (and in the core's tests) serde_json does.
 pub(crate) fn parse_json(text: &str) -> Option<serde_json::Value> {

@@ -61,7 +61,7 @@ pub fn storage_key(application_id: &str, connection: &str) -> String {
 /// Written out field by field (a test checks it against the derived `Serialize`): the wasm then
 /// carries one JSON writer, for `Value`s.
 pub fn to_storage(t: &Tokens) -> String {
-    crate::object(vec![
+    let v = crate::object(vec![
         ("applicationId", t.application_id.as_str().into()),
         ("connection", t.connection.as_str().into()),
         ("refreshToken", t.refresh_token.clone().into()),
@@ -72,8 +72,8 @@ pub fn to_storage(t: &Tokens) -> String {
         ("scopes", t.scopes.clone().into()),
         ("updatedAt", t.updated_at.into()),
         ("v", STORAGE_VERSION.into()),
-    ])
-    .to_string()
+    ]);
+    crate::json_text(&v)
 }
 
 /// Reads stored JSON back; `None` when corrupt, of another version, or of another

@@ -143,7 +143,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
         lines.push('\n');
     }
     let (content_type, text, form) = match (&spec.body, form) {
-        (Body::Json(v), _) => (Some("application/json"), Some(v.to_string()), None),
+        (Body::Json(v), _) => (Some("application/json"), Some(crate::json_text(v)), None),
         (Body::Form(fields), _) => (
             Some("application/x-www-form-urlencoded"),
             Some(form_encode(fields)),

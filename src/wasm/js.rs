@@ -3,7 +3,6 @@
 use crate::error::{Error, ErrorCode};
 use crate::normalize::Kind;
 use js_sys::{Function, Object, Reflect};
-use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -144,11 +143,8 @@ pub fn is_nullish(v: &JsValue) -> bool {
 
 /// A JSON value as a plain JS object (objects, not `Map`s): serialised by serde_json and parsed by
 /// `JSON.parse`, one crossing of the boundary whatever the size.
-pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    serde_json::to_string(v)
-        .ok()
-        .and_then(|s| js_sys::JSON::parse(&s).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+pub fn to_js(v: &Value) -> JsValue {
+    js_sys::JSON::parse(&crate::json_text(v)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are

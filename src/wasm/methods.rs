@@ -537,7 +537,7 @@ fn raw_request(
                 let v = match v {
                     Value::String(s) => s,
                     Value::Null => continue,
-                    Value::Number(_) | Value::Bool(_) => v.to_string(),
+                    Value::Number(_) | Value::Bool(_) => crate::json_text(&v),
                     _ => {
                         return Err(Error::invalid(
                             OP,

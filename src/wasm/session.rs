@@ -604,7 +604,7 @@ fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
             if let Some(pin) = v.get("pin") {
                 out.push(match pin {
                     Value::String(p) => p.clone(),
-                    other => other.to_string(),
+                    other => crate::json_text(other),
                 });
             }
         }
