@@ -55,6 +55,26 @@ pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
         .position(|w| w == needle.as_bytes())
 }
 
+/// `key`'s value, taken out of `m`. Not `Map::remove`: rebuilding the (small) map keeps the
+/// B-tree's removal and rebalancing code out of the wasm; the maps are small.
+pub(crate) fn take(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<serde_json::Value> {
+    if !m.contains_key(key) {
+        return None;
+    }
+    let mut out = None;
+    for (k, v) in std::mem::take(m) {
+        if k == key {
+            out = Some(v);
+        } else {
+            m.insert(k, v);
+        }
+    }
+    out
+}
+
 /// `v` as JSON text: the client's one JSON writer. Not `Value`'s `Display` (`to_string`), which
 /// also carries serde_json's pretty printer; writing a `Value` cannot fail.
 pub(crate) fn json_text(v: &serde_json::Value) -> String {

@@ -58,31 +58,14 @@ fn action_time(m: &mut Map<String, Value>) -> bool {
     let has_sent = m.get("sentAt").is_some_and(|v| !v.is_null());
     if !has_sent {
         if let Some(iso) = m.get("creationTime").and_then(epoch_to_iso) {
-            take(m, "creationTime");
+            crate::take(m, "creationTime");
             m.insert("sentAt".into(), Value::String(iso));
             changed = true;
         }
-    } else if take(m, "creationTime").is_some() {
+    } else if crate::take(m, "creationTime").is_some() {
         changed = true;
     }
     changed
-}
-
-/// `key`'s value, taken out of `m`. Not `Map::remove`: rebuilding the (small) map keeps the
-/// B-tree's removal and rebalancing code out of the wasm, and folds are rare.
-fn take(m: &mut Map<String, Value>, key: &str) -> Option<Value> {
-    if !m.contains_key(key) {
-        return None;
-    }
-    let mut out = None;
-    for (k, v) in std::mem::take(m) {
-        if k == key {
-            out = Some(v);
-        } else {
-            m.insert(k, v);
-        }
-    }
-    out
 }
 
 /// Folds every spelling below `v`; whether anything changed.
@@ -96,7 +79,7 @@ fn walk(v: &mut Value, actions: bool) -> bool {
         }
         Value::Object(m) => {
             for (alias, canon) in RENAMES {
-                if let Some(x) = take(m, alias) {
+                if let Some(x) = crate::take(m, alias) {
                     changed = true;
                     if m.get(canon).is_none_or(Value::is_null) {
                         m.insert(canon.to_string(), x);

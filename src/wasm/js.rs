@@ -144,7 +144,7 @@ pub fn is_nullish(v: &JsValue) -> bool {
 /// A JSON value as a plain JS object (objects, not `Map`s): serialised by serde_json and parsed by
 /// `JSON.parse`, one crossing of the boundary whatever the size.
 pub fn to_js(v: &Value) -> JsValue {
-    js_sys::JSON::parse(&crate::json_text(v)).unwrap_or(JsValue::UNDEFINED)
+    json_parse(&JsValue::from_str(&crate::json_text(v))).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
@@ -231,12 +231,11 @@ fn to_value(v: &JsValue, depth: usize, finite: bool) -> Option<Value> {
 
 /// An options object as JSON without its `signal` (an `AbortSignal` is not data).
 pub fn options_from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
-    if !v.is_object() || Reflect::has(v, &JsValue::from_str("signal")) != Ok(true) {
-        return from_js(op, field, v);
+    let mut out = from_js(op, field, v)?;
+    if let Value::Object(m) = &mut out {
+        crate::take(m, "signal");
     }
-    let copy = Object::assign(&Object::new(), v.unchecked_ref());
-    let _ = Reflect::delete_property(&copy, &JsValue::from_str("signal"));
-    from_js(op, field, &copy)
+    Ok(out)
 }
 
 /// A required string argument.

@@ -349,7 +349,10 @@ pub fn paging_table() -> JsValue {
     let rows = Array::new();
     for o in OPERATIONS {
         if let (Some(p), Shape::Listing(items)) = (o.paging, o.shape) {
-            let row = Array::of3(&o.name.into(), &p.iterator.into(), &p.ids.into());
+            let row = Array::new();
+            row.push(&o.name.into());
+            row.push(&p.iterator.into());
+            row.push(&p.ids.into());
             row.push(&items.into());
             row.push(&p.param.into());
             row.push(&(p.cursor == Cursor::NewestSentAt).into());
