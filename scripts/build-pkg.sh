@@ -5,7 +5,8 @@
 #   3. runs wasm-bindgen --target web into target/pkg-build/web (Node loads the same ES modules, see
 #      node/index.mjs below) and inlines the JS modules the crate imports into kaizala.js
 #      (scripts/inline-snippets.cjs)
-#   4. shrinks kaizala_bg.wasm with wasm-opt -Oz (from the npm `binaryen` package in tests/node_modules)
+#   4. shrinks kaizala_bg.wasm with wasm-opt -Oz (from the npm `binaryen` package in tests/node_modules),
+#      dropping the producers and target-features sections (no host reads them)
 #   5. assembles pkg/ from pkg-template/ and the generated files
 # Steps 3-5 are skipped when their inputs did not change (content hashes kept in target/pkg-build/).
 set -euo pipefail
@@ -21,7 +22,7 @@ build=target/pkg-build
 out=pkg
 wasm_in=target/wasm32-unknown-unknown/wasm/kaizala.wasm
 wasm_opt=tests/node_modules/.bin/wasm-opt
-opt_flags=(-Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int)
+opt_flags=(-Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --strip-producers --strip-target-features)
 mkdir -p "$build"
 
 # 2. Cargo skips the compile itself when nothing changed.

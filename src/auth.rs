@@ -139,10 +139,8 @@ pub fn parse_authorization_result(
 ) -> Result<String, Error> {
     const OP: &str = "completeAuthorization";
     let input = code_or_redirect_url.trim();
-    let looks_like_url = input.contains("://")
-        || input.starts_with('?')
-        || input.contains("code=")
-        || input.contains("error=");
+    let has = |s| crate::find(input, s).is_some();
+    let looks_like_url = has("://") || input.starts_with('?') || has("code=") || has("error=");
     if !looks_like_url {
         non_empty(OP, "code", input)?;
         return Ok(input.to_string());

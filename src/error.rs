@@ -250,7 +250,7 @@ fn parse_body(body: &str) -> Said {
     if trimmed.is_empty() || trimmed.starts_with('<') {
         return Said::default();
     }
-    let Ok(v) = serde_json::from_str::<Value>(trimmed) else {
+    let Some(v) = crate::parse_json(trimmed) else {
         return Said {
             message: Some(clip(trimmed)),
             ..Said::default()
@@ -322,8 +322,16 @@ pub fn redact(s: &str, secrets: &[&str]) -> String {
     // A handful of secrets: picking the longest each time is cheaper in the wasm than a sort.
     while let Some((i, _)) = left.iter().enumerate().max_by_key(|(_, x)| x.len()) {
         let secret = left.swap_remove(i);
-        if out.contains(secret) {
-            out = out.replace(secret, "[redacted]");
+        let mut rest = out.as_str();
+        let mut done = String::new();
+        while let Some(i) = crate::find(rest, secret) {
+            done.push_str(rest.get(..i).unwrap_or_default());
+            done.push_str("[redacted]");
+            rest = rest.get(i + secret.len()..).unwrap_or_default();
+        }
+        if !done.is_empty() {
+            done.push_str(rest);
+            out = done;
         }
     }
     out

@@ -43,6 +43,53 @@ pub(crate) fn object(fields: Vec<(&str, serde_json::Value)>) -> serde_json::Valu
     serde_json::Value::Object(m)
 }
 
+/// Where `needle` first occurs in `hay` (a byte index, always a char boundary). Not `str::find`:
+/// core's substring search brings its slicing panic messages, and with them `char`'s `Debug` and
+/// Unicode tables, into the wasm. Searched strings are short (URLs, messages).
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+/// `key`'s value, taken out of `m`. Not `Map::remove`: rebuilding the (small) map keeps the
+/// B-tree's removal and rebalancing code out of the wasm; the maps are small.
+pub(crate) fn take(
+    m: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<serde_json::Value> {
+    if !m.contains_key(key) {
+        return None;
+    }
+    let mut out = None;
+    for (k, v) in std::mem::take(m) {
+        if k == key {
+            out = Some(v);
+        } else {
+            m.insert(k, v);
+        }
+    }
+    out
+}
+
+/// `v` as JSON text: the client's one JSON writer. Not `Value`'s `Display` (`to_string`), which
+/// also carries serde_json's pretty printer; writing a `Value` cannot fail.
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// JSON text as a value, `None` when it is not JSON. In the wasm the host's `JSON.parse` reads it,
+/// so the wasm carries no JSON reader of its own; natively (and in the core's tests) serde_json does.
+pub(crate) fn parse_json(text: &str) -> Option<serde_json::Value> {
+    #[cfg(target_arch = "wasm32")]
+    return wasm::parse_json_text(text);
+    #[cfg(not(target_arch = "wasm32"))]
+    return serde_json::from_str(text).ok();
+}
+
 pub use error::{from_http, redact, Error, ErrorCode};
 pub use normalize::{next_cursor, normalize_response, page_items};
 pub use policy::{decide, parse_retry_after, Attempt, Decision, Facts};
@@ -53,6 +100,49 @@ pub use tokens::{token_state, TokenChange, TokenInfo, TokenState, Tokens};
 mod tests {
     use super::*;
     use serde_json::{json, Value};
+
+    #[test]
+    fn find_is_str_find() {
+        let hays = [
+            "",
+            "a",
+            "https://h/v1/x",
+            "é://ü/v1/",
+            "aaab",
+            "ééé",
+            "x/v1/v1/",
+        ];
+        let needles = [
+            "",
+            "a",
+            "://",
+            "/v1/",
+            "aab",
+            "é",
+            "éé",
+            "ü/",
+            "longer than any hay",
+        ];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn redact_replaces_every_occurrence_longest_first() {
+        assert_eq!(
+            redact("a s3 b s3s3 é", &["s3"]),
+            "a [redacted] b [redacted][redacted] é"
+        );
+        assert_eq!(
+            redact("key abcdef", &["abc", "abcdef", ""]),
+            "key [redacted]"
+        );
+        assert_eq!(redact("nothing here", &["zz"]), "nothing here");
+        assert_eq!(redact("ééé", &["é"]), "[redacted][redacted][redacted]");
+    }
 
     /// One valid request of every operation that must never be sent twice.
     fn non_repeatable() -> Vec<RequestSpec> {
@@ -268,7 +358,9 @@ mod tests {
     }
 }
 
-/// A small-wasm allocator in place of the default dlmalloc.
+/// A small-wasm allocator in place of the default dlmalloc: a free list, sorted by address and
+/// coalesced on free. Sound as single-threaded: the wasm is built without threads (no atomics).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -32,8 +32,8 @@ const OPAQUE: [&str; 3] = ["callBackContext", "callbackContext", "context"];
 fn epoch_to_iso(v: &Value) -> Option<String> {
     let n = match v {
         Value::Number(n) => n.as_f64()?,
-        // serde_json's number grammar, so the wasm carries one float parser.
-        Value::String(s) => serde_json::from_str::<Value>(s.trim()).ok()?.as_f64()?,
+        // JSON's number grammar, read by the one JSON reader.
+        Value::String(s) => crate::parse_json(s.trim())?.as_f64()?,
         _ => return None,
     };
     if !n.is_finite() || n.abs() > 1e15 {
@@ -58,11 +58,11 @@ fn action_time(m: &mut Map<String, Value>) -> bool {
     let has_sent = m.get("sentAt").is_some_and(|v| !v.is_null());
     if !has_sent {
         if let Some(iso) = m.get("creationTime").and_then(epoch_to_iso) {
-            m.remove("creationTime");
+            crate::take(m, "creationTime");
             m.insert("sentAt".into(), Value::String(iso));
             changed = true;
         }
-    } else if m.remove("creationTime").is_some() {
+    } else if crate::take(m, "creationTime").is_some() {
         changed = true;
     }
     changed
@@ -79,7 +79,7 @@ fn walk(v: &mut Value, actions: bool) -> bool {
         }
         Value::Object(m) => {
             for (alias, canon) in RENAMES {
-                if let Some(x) = m.remove(alias) {
+                if let Some(x) = crate::take(m, alias) {
                     changed = true;
                     if m.get(canon).is_none_or(Value::is_null) {
                         m.insert(canon.to_string(), x);
@@ -134,6 +134,35 @@ pub fn normalize(operation: &str, v: &mut Value) -> bool {
     changed
 }
 
+/// What an object must hold for [`normalize`] to change anything below it, as lines the binding
+/// reads (`a:` a key with any value, `s:` a key holding a string, `n:` a key holding a number).
+/// An answer with none of these at any depth is handed back as it came, without the core's tree.
+/// The marks may say more than [`normalize`] folds (a mark is a reason to look, not a fold).
+pub fn marks(operation: &str) -> String {
+    let actions = operations::find(operation).is_some_and(|o| o.actions);
+    let mut out = String::new();
+    let mut add = |kind: &str, key: &str| {
+        out.push_str(kind);
+        out.push_str(key);
+        out.push('\n');
+    };
+    for (alias, _) in RENAMES {
+        add("a:", alias);
+    }
+    for k in BOOL_KEYS {
+        add("s:", k);
+    }
+    if actions {
+        add("a:", "creationTime");
+        add("n:", "sentAt");
+    }
+    // `{groupId, ...}` is wrapped as `{groups: [...]}`.
+    if operation == "listSubGroups" {
+        add("a:", "groupId");
+    }
+    out
+}
+
 pub use crate::operations::Shape;
 use crate::operations::{self, Cursor};
 
@@ -144,20 +173,54 @@ pub fn shape(operation: &str) -> Shape {
     operations::shape(operation)
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The kind of a JSON value, as an answer's shape is checked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    pub fn of(v: &Value) -> Kind {
+        match v {
+            Value::Null => Kind::Null,
+            Value::Bool(_) => Kind::Bool,
+            Value::Number(_) => Kind::Number,
+            Value::String(_) => Kind::String,
+            Value::Array(_) => Kind::Array,
+            Value::Object(_) => Kind::Object,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
     }
 }
 
 /// `invalid_response` when a 2xx answer is not of the operation's [`shape`]: a string, a
 /// number or an array where an object is expected, or a listing without its items array.
 pub fn check_shape(operation: &str, body: &Value) -> Result<(), Error> {
+    check_kinds(operation, Kind::of(body), &|k| body.get(k).map(Kind::of))
+}
+
+/// [`check_shape`] from the kinds alone: the answer's, and that of each of its top-level keys
+/// (`None` when absent), so the binding can check an answer it has not read into the core's tree.
+pub fn check_kinds(
+    operation: &str,
+    top: Kind,
+    key: &dyn Fn(&str) -> Option<Kind>,
+) -> Result<(), Error> {
     let bad = |what: String| {
         Err(Error::new(
             ErrorCode::InvalidResponse,
@@ -167,18 +230,16 @@ pub fn check_shape(operation: &str, body: &Value) -> Result<(), Error> {
     };
     match shape(operation) {
         Shape::Any => Ok(()),
-        _ if !body.is_object() => bad(format!("is {} where an object was expected", kind(body))),
+        _ if top != Kind::Object => bad(format!("is {} where an object was expected", top.name())),
         Shape::Object => Ok(()),
         // The swagger's answer of GET subGroups, the group itself (normalised to the page's).
-        Shape::Listing(_) if operation == "listSubGroups" && body.get("groupId").is_some() => {
-            Ok(())
-        }
-        Shape::Listing(key) => match body.get(key) {
-            Some(Value::Array(_)) => Ok(()),
-            None | Some(Value::Null) => bad(format!("has no `{key}` list")),
+        Shape::Listing(_) if operation == "listSubGroups" && key("groupId").is_some() => Ok(()),
+        Shape::Listing(items) => match key(items) {
+            Some(Kind::Array) => Ok(()),
+            None | Some(Kind::Null) => bad(format!("has no `{items}` list")),
             Some(other) => bad(format!(
-                "has {} for `{key}` where a list was expected",
-                kind(other)
+                "has {} for `{items}` where a list was expected",
+                other.name()
             )),
         },
     }
@@ -364,7 +425,104 @@ mod tests {
                 v != body,
                 "{op} {body}: reported {changed}, got {v}"
             );
+            assert!(
+                !changed || marked(&body, &marks(op)),
+                "{op} {body}: a fold unmarked"
+            );
         }
+    }
+
+    /// What the binding's `answer.js` asks of [`marks`], over the core's tree.
+    fn marked(v: &Value, marks: &str) -> bool {
+        match v {
+            Value::Array(items) => items.iter().any(|x| marked(x, marks)),
+            Value::Object(m) => m.iter().any(|(k, x)| {
+                marks.lines().any(|l| match l.split_once(':') {
+                    Some(("a", key)) => key == k,
+                    Some(("s", key)) => key == k && x.is_string(),
+                    Some(("n", key)) => key == k && x.is_number(),
+                    _ => false,
+                }) || marked(x, marks)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Answers built at random from every key the folds look at (and others), every kind of
+    /// value and nesting: whatever [`normalize`] changes, [`marks`] points at.
+    #[test]
+    fn every_fold_is_marked() {
+        let mut keys: Vec<&str> = RENAMES.iter().flat_map(|(a, c)| [*a, *c]).collect();
+        keys.extend(BOOL_KEYS);
+        keys.extend(OPAQUE);
+        keys.extend([
+            "sentAt",
+            "creationTime",
+            "groupId",
+            "groups",
+            "actions",
+            "x",
+        ]);
+        let scalars = [
+            json!(null),
+            json!(true),
+            json!(5),
+            json!(1577836800),
+            json!(1.5e12),
+            json!("true"),
+            json!("False"),
+            json!("1577836800"),
+            json!("2020-01-01T00:00:00.000Z"),
+            json!("x"),
+        ];
+        // xorshift: a fixed sequence, so a failure repeats.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        fn build(
+            next: &mut dyn FnMut(usize) -> usize,
+            keys: &[&str],
+            scalars: &[Value],
+            depth: u32,
+        ) -> Value {
+            match next(if depth > 3 { 1 } else { 4 }) {
+                0 => scalars[next(scalars.len())].clone(),
+                1 => Value::Array(
+                    (0..next(3))
+                        .map(|_| build(next, keys, scalars, depth + 1))
+                        .collect(),
+                ),
+                _ => Value::Object(
+                    (0..next(5))
+                        .map(|_| {
+                            (
+                                keys[next(keys.len())].to_string(),
+                                build(next, keys, scalars, depth + 1),
+                            )
+                        })
+                        .collect(),
+                ),
+            }
+        }
+        let ops: Vec<&str> = operations::OPERATIONS.iter().map(|o| o.name).collect();
+        let mut folded = 0;
+        for i in 0..20_000 {
+            let op = ops[i % ops.len()];
+            let body = build(&mut next, &keys, &scalars, 0);
+            let mut v = body.clone();
+            if normalize(op, &mut v) {
+                folded += 1;
+                assert!(marked(&body, &marks(op)), "{op} {body}: a fold unmarked");
+            }
+        }
+        assert!(
+            folded > 2_000,
+            "only {folded} answers folded: the cases do not reach the folds"
+        );
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn seconds_to_ms(s: &str) -> Option<u64> {
     } else {
         whole.parse().ok()?
     };
-    let (milli, rest) = frac.split_at(frac.len().min(3));
+    let (milli, rest) = frac.split_at_checked(frac.len().min(3))?;
     let milli: u64 = format!("{milli:0<3}").parse().ok()?;
     let up = u64::from(rest.bytes().any(|b| b != b'0'));
     Some(secs * 1000 + milli + up)

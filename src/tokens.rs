@@ -61,7 +61,7 @@ pub fn storage_key(application_id: &str, connection: &str) -> String {
 /// Written out field by field (a test checks it against the derived `Serialize`): the wasm then
 /// carries one JSON writer, for `Value`s.
 pub fn to_storage(t: &Tokens) -> String {
-    crate::object(vec![
+    let v = crate::object(vec![
         ("applicationId", t.application_id.as_str().into()),
         ("connection", t.connection.as_str().into()),
         ("refreshToken", t.refresh_token.clone().into()),
@@ -72,14 +72,14 @@ pub fn to_storage(t: &Tokens) -> String {
         ("scopes", t.scopes.clone().into()),
         ("updatedAt", t.updated_at.into()),
         ("v", STORAGE_VERSION.into()),
-    ])
-    .to_string()
+    ]);
+    crate::json_text(&v)
 }
 
 /// Reads stored JSON back; `None` when corrupt, of another version, or of another
 /// applicationId/connection than expected.
 pub fn from_storage(s: &str, application_id: &str, connection: &str) -> Option<Tokens> {
-    let v: Value = serde_json::from_str(s).ok()?;
+    let v = crate::parse_json(s)?;
     if v.get("v").and_then(Value::as_u64) != Some(STORAGE_VERSION) {
         return None;
     }
@@ -350,13 +350,13 @@ pub fn apply_relocation(t: &mut Tokens, new_endpoint: &str, now: i64) -> Result<
 /// `http://h:1/inc-001` → (`http://h:1/inc-001/`, false).
 pub fn split_redirect(final_url: &str) -> Option<(String, bool)> {
     let url = normalize_endpoint(final_url)?;
-    let path_start = url.find("://").map_or(0, |i| i + 3);
+    let path_start = crate::find(&url, "://").map_or(0, |i| i + 3);
     let path_start = url
         .get(path_start..)
         .and_then(|rest| rest.find('/'))
         .map_or(url.len(), |i| path_start + i);
     let path = url.get(path_start..).unwrap_or("/");
-    match path.find("/v1/") {
+    match crate::find(path, "/v1/") {
         Some(i) => {
             let cut = path_start + i + 1;
             let resource = url

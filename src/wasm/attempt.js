@@ -146,14 +146,16 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
       cancel(r.body);
       return { k: TOO_LARGE };
     }
-    // In Node every header is visible: a `Content-Length` within the cap and no content coding
-    // bound the body (fetch reads no more, and refuses a message that also says chunked), so it
-    // is read in one step. Anywhere else (a browser may hide the content coding, and a small
-    // compressed body can unpack to gigabytes) it goes through the capped reader.
+    // Where every header is visible (Node; a browser's same-origin answer, of type `basic`), a
+    // `Content-Length` within the cap and no content coding bound the body (fetch reads no more,
+    // and refuses a message that also says chunked), so it is read in one step. Otherwise (a
+    // cross-origin answer hides its content coding, and a small compressed body can unpack to
+    // gigabytes) it goes through the capped reader.
     const coding = r.headers.get('content-encoding');
     let t;
     try {
-      t = inNode && declared <= limit && (coding === null || coding.trim().toLowerCase() === 'identity')
+      t = (inNode || r.type === 'basic') && declared <= limit
+        && (coding === null || coding.trim().toLowerCase() === 'identity')
         ? await r.text()
         : await readCapped(r.body, limit, !ok);
     } catch {

@@ -82,11 +82,18 @@ pub async fn sleep(ms: u64, signal: Option<&AbortSignal>, op: &str) -> Result<()
     }
 }
 
-/// A 2xx body: its text, and the same text as the JS string `attempt.js` read (an answer that
-/// normalising leaves as it is is handed back by parsing that string in JS).
+/// A 2xx body: the JS string `attempt.js` read, never copied into the wasm (`JSON.parse` reads it).
 pub struct OkBody {
-    pub text: String,
     pub js: JsValue,
+}
+
+impl OkBody {
+    /// Nothing but white space (an empty answer reads as `{}`).
+    pub fn is_blank(&self) -> bool {
+        self.js
+            .dyn_ref::<js_sys::JsString>()
+            .is_none_or(|s| s.trim().length() == 0)
+    }
 }
 
 /// What one attempt sends, and under which limits.
@@ -136,7 +143,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
         lines.push('\n');
     }
     let (content_type, text, form) = match (&spec.body, form) {
-        (Body::Json(v), _) => (Some("application/json"), Some(v.to_string()), None),
+        (Body::Json(v), _) => (Some("application/json"), Some(crate::json_text(v)), None),
         (Body::Form(fields), _) => (
             Some("application/x-www-form-urlencoded"),
             Some(form_encode(fields)),
@@ -200,23 +207,17 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
             _ => Ok((Facts::NetworkError, None)),
         };
     };
-    let (facts, text) = facts_of(&resp.into(), out.t());
-    Ok((
-        facts,
-        text.map(|text| OkBody {
-            text,
-            js: out.t_js(),
-        }),
-    ))
+    let (facts, ok) = facts_of(&resp.into(), &out);
+    Ok((facts, ok.then(|| OkBody { js: out.t_js() })))
 }
 
-/// An answer as the policy's facts, and the body text of a 2xx. `text` is the body `attempt.js`
-/// read (none for a redirect).
-fn facts_of(resp: &gloo_net::http::Response, text: Option<String>) -> (Facts, Option<String>) {
+/// An answer as the policy's facts, and whether it is a 2xx, whose body stays in JS. `out` holds
+/// the body `attempt.js` read (none for a redirect).
+fn facts_of(resp: &gloo_net::http::Response, out: &Outcome) -> (Facts, bool) {
     let status = resp.status();
     // A browser's `opaqueredirect` answer is the only one with status 0.
     if resp.redirected() || (status == 0 && resp.type_() == ResponseType::Opaqueredirect) {
-        return (Facts::HiddenRedirect, None);
+        return (Facts::HiddenRedirect, false);
     }
     let headers = resp.headers();
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
@@ -226,18 +227,17 @@ fn facts_of(resp: &gloo_net::http::Response, text: Option<String>) -> (Facts, Op
             location: headers.get("location"),
             body: None,
         };
-        return (facts, None);
+        return (facts, false);
     }
-    let text = text.unwrap_or_default();
     if (200..300).contains(&status) {
-        return (Facts::status(status), Some(text));
+        return (Facts::status(status), true);
     }
     // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
     let facts = Facts::Response {
         status,
         retry_after: headers.get("retry-after"),
         location: None,
-        body: Some(text),
+        body: Some(out.t().unwrap_or_default()),
     };
-    (facts, None)
+    (facts, false)
 }

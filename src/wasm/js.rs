@@ -1,8 +1,8 @@
 //! JS plumbing for the binding: property access, value conversion, arguments, and the KaizalaError objects.
 
 use crate::error::{Error, ErrorCode};
+use crate::normalize::Kind;
 use js_sys::{Function, Object, Reflect};
-use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -14,9 +14,68 @@ extern "C" {
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// `JSON.parse` of a JS string already in JS (not copied through the wasm's memory).
-pub fn parse_json(text: &JsValue) -> Option<JsValue> {
-    json_parse(text).ok()
+#[wasm_bindgen(module = "/src/wasm/answer.js")]
+extern "C" {
+    /// `kaizalaScan(value, marks)`: whether a parsed answer holds something `marks` names.
+    #[wasm_bindgen(js_name = kaizalaScan)]
+    fn scan_js(v: &JsValue, marks: &str) -> u32;
+}
+
+/// What `kaizalaScan` answers.
+const CLEAN: u32 = 0;
+const MARKED: u32 = 1;
+
+/// An answer as `JSON.parse` read it from text already in JS (not copied through the wasm's
+/// memory).
+pub enum Read {
+    /// Nothing in it is marked (see [`crate::normalize::marks`]): the core would hand it back
+    /// as it came, so it is not read into the core's tree.
+    Clean(JsValue),
+    /// Something is: the core's tree of it, and the JS value.
+    Tree(Value, JsValue),
+}
+
+/// `text` as an answer (`None` when it is not JSON, nests past [`MAX_DEPTH`] or holds a number
+/// past a double's range, which `JSON.parse` reads as an infinity).
+pub fn read_answer(text: &JsValue, marks: &str) -> Option<Read> {
+    let js = json_parse(text).ok()?;
+    match scan_js(&js, marks) {
+        CLEAN => Some(Read::Clean(js)),
+        MARKED => Some(Read::Tree(to_value(&js, 0, true)?, js)),
+        _ => None,
+    }
+}
+
+/// [`crate::parse_json`] in the wasm.
+pub fn parse_json_text(text: &str) -> Option<Value> {
+    let js = json_parse(&JsValue::from_str(text)).ok()?;
+    to_value(&js, 0, true)
+}
+
+/// The kind of a JS value as JSON (what is neither of the others is an object).
+pub fn kind(v: &JsValue) -> Kind {
+    if v.is_string() {
+        Kind::String
+    } else if v.as_f64().is_some() {
+        Kind::Number
+    } else if v.as_bool().is_some() {
+        Kind::Bool
+    } else if v.is_null() {
+        Kind::Null
+    } else if js_sys::Array::is_array(v) {
+        Kind::Array
+    } else {
+        Kind::Object
+    }
+}
+
+/// What the binding turns into a promise.
+pub type Task = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// A promise of `task`: every promise the binding makes goes through this one instance of
+/// `future_to_promise` (each future type would otherwise bring a copy of its polling code).
+pub fn promise(task: Task) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(task)
 }
 
 thread_local! {
@@ -84,17 +143,14 @@ pub fn is_nullish(v: &JsValue) -> bool {
 
 /// A JSON value as a plain JS object (objects, not `Map`s): serialised by serde_json and parsed by
 /// `JSON.parse`, one crossing of the boundary whatever the size.
-pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    serde_json::to_string(v)
-        .ok()
-        .and_then(|s| js_sys::JSON::parse(&s).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+pub fn to_js(v: &Value) -> JsValue {
+    json_parse(&JsValue::from_str(&crate::json_text(v))).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
 /// refused naming `field`.
 pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
-    to_value(v, 0).ok_or_else(|| {
+    to_value(v, 0, false).ok_or_else(|| {
         Error::invalid(
             op,
             field,
@@ -110,25 +166,38 @@ const MAX_DEPTH: usize = 128;
 /// Plain data as JSON: `undefined`/`null` (also as object values and array items) → `null`,
 /// booleans, numbers (safe integers as integers, non-finite → `null`), BigInts within 64 bits,
 /// strings, arrays, plain objects and `Map`s with string keys. Anything else (a function, a
-/// symbol, a `Set` or another iterable, bytes, or nesting past [`MAX_DEPTH`]) → `None`.
-fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
+/// symbol, a `Set` or another iterable, bytes, or nesting past [`MAX_DEPTH`]) → `None`, and so is
+/// a non-finite number when `finite` (what `JSON.parse` read).
+fn to_value(v: &JsValue, depth: usize, finite: bool) -> Option<Value> {
     if depth > MAX_DEPTH {
         return None;
     }
-    if is_nullish(v) {
-        return Some(Value::Null);
+    // The kinds in the order an answer holds them most, each test one crossing into JS.
+    if let Some(s) = v.as_string() {
+        return Some(Value::String(s));
+    }
+    if let Some(n) = v.as_f64() {
+        // A safe integer (`Number.isSafeInteger`).
+        if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+            return Some(Value::from(n as i64));
+        }
+        return match serde_json::Number::from_f64(n) {
+            Some(n) => Some(Value::Number(n)),
+            None => (!finite).then_some(Value::Null),
+        };
     }
     if let Some(b) = v.as_bool() {
         return Some(Value::Bool(b));
     }
-    if let Some(n) = v.as_f64() {
-        if js_sys::Number::is_safe_integer(v) {
-            return Some(Value::from(n as i64));
-        }
-        return Some(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number));
+    if is_nullish(v) {
+        return Some(Value::Null);
     }
-    if let Some(s) = v.as_string() {
-        return Some(Value::String(s));
+    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
+        return a
+            .iter()
+            .map(|x| to_value(&x, depth + 1, finite))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
     }
     if v.is_bigint() {
         return match i64::try_from(v.clone()) {
@@ -136,20 +205,15 @@ fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
             Err(b) => u64::try_from(b).ok().map(Value::from),
         };
     }
-    if let Some(a) = v.dyn_ref::<js_sys::Array>() {
-        return a
-            .iter()
-            .map(|x| to_value(&x, depth + 1))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array);
-    }
-    if !v.is_object()
+    // What `JSON.parse` read holds no other kind of object than a plain one.
+    let entries = if finite {
+        Object::entries(v.unchecked_ref())
+    } else if !v.is_object()
         || v.is_instance_of::<js_sys::Uint8Array>()
         || v.is_instance_of::<js_sys::ArrayBuffer>()
     {
         return None;
-    }
-    let entries = if v.is_instance_of::<js_sys::Map>() {
+    } else if v.is_instance_of::<js_sys::Map>() {
         js_sys::Array::from(v)
     } else if Reflect::has(v, &js_sys::Symbol::iterator()) == Ok(true) {
         return None;
@@ -160,19 +224,18 @@ fn to_value(v: &JsValue, depth: usize) -> Option<Value> {
     for e in entries.iter() {
         let e: js_sys::Array = e.unchecked_into();
         let k = e.get(0).as_string()?;
-        m.insert(k, to_value(&e.get(1), depth + 1)?);
+        m.insert(k, to_value(&e.get(1), depth + 1, finite)?);
     }
     Some(Value::Object(m))
 }
 
 /// An options object as JSON without its `signal` (an `AbortSignal` is not data).
 pub fn options_from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
-    if !v.is_object() || Reflect::has(v, &JsValue::from_str("signal")) != Ok(true) {
-        return from_js(op, field, v);
+    let mut out = from_js(op, field, v)?;
+    if let Value::Object(m) = &mut out {
+        crate::take(m, "signal");
     }
-    let copy = Object::assign(&Object::new(), v.unchecked_ref());
-    let _ = Reflect::delete_property(&copy, &JsValue::from_str("signal"));
-    from_js(op, field, &copy)
+    Ok(out)
 }
 
 /// A required string argument.

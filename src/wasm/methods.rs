@@ -4,10 +4,8 @@
 //! request to send; the one shared async path [`run`] sends it and shapes the answer. Nothing in
 //! here is generic over the method, so adding one costs a few hundred bytes of wasm.
 
-use super::js::{
-    from_js, get, opt_str_arg, options_from_js, parse_json, signal_of, str_arg, to_js,
-};
-use super::session::{now, Inner};
+use super::js::{from_js, get, opt_str_arg, options_from_js, signal_of, str_arg, to_js};
+use super::session::{now, Answer, Inner};
 use super::KaizalaClient;
 use crate::error::{Error, ErrorCode};
 use crate::request::{Body, Method, RequestSpec};
@@ -83,16 +81,17 @@ impl Call<'_> {
 pub async fn run(inner: Rc<Inner>, op: &'static str, p: Prepared) -> Result<JsValue, JsValue> {
     let r = async {
         let answer = inner.send(p.spec, p.form, p.signal).await?;
-        let mut body = answer.value;
+        let (mut body, js) = match (&p.after, answer) {
+            // Nothing to fold: what `JSON.parse` read from the server's text, as it is.
+            (After::Normalize, Answer::Clean(js)) => return Ok(js),
+            (_, Answer::Tree(v, js)) => (v, js),
+            (_, clean) => (clean.into_value(), None),
+        };
         match p.after {
             After::Normalize => {
-                // An answer normalising leaves as it is: the server's text, parsed by JS (no
-                // second JSON writer and reader on the way out).
+                // Nothing folded after all: the JS value, as above.
                 let changed = normalize::normalize(op, &mut body);
-                let same = answer.text.filter(|_| !changed);
-                Ok(same
-                    .and_then(|t| parse_json(&t))
-                    .unwrap_or_else(|| to_js(&body)))
+                Ok(js.filter(|_| !changed).unwrap_or_else(|| to_js(&body)))
             }
             After::Login => {
                 let mut t = Tokens::new(&inner.app_id, &inner.connection);
@@ -521,7 +520,7 @@ fn raw_request(
         }
     };
     let p = c.str("path", path)?;
-    if p.contains("://") || p.starts_with("//") || p.contains(['?', '#']) {
+    if crate::find(&p, "://").is_some() || p.starts_with("//") || p.contains(['?', '#']) {
         return Err(Error::invalid(
             OP,
             "path",
@@ -538,7 +537,7 @@ fn raw_request(
                 let v = match v {
                     Value::String(s) => s,
                     Value::Null => continue,
-                    Value::Number(_) | Value::Bool(_) => v.to_string(),
+                    Value::Number(_) | Value::Bool(_) => crate::json_text(&v),
                     _ => {
                         return Err(Error::invalid(
                             OP,

@@ -27,6 +27,7 @@ use crate::error::{Error, ErrorCode};
 use crate::tokens::{self, Tokens};
 use crate::validate::is_http_url;
 use crate::{auth, normalize};
+pub(crate) use js::parse_json_text;
 use js::{error_to_js, from_js, get, global, is_nullish, opt_str_arg, signal_of, str_arg};
 use js_sys::{Array, Function, Promise};
 use session::{now, Inner};
@@ -35,7 +36,6 @@ use std::rc::Rc;
 use store::Store;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 /// Registers the class errors are made instances of (the npm package's `class KaizalaError
 /// extends Error`), so `instanceof KaizalaError` and `instanceof Error` both hold.
@@ -246,7 +246,7 @@ impl KaizalaClient {
             inner: &self.inner,
         };
         match build(&c) {
-            Ok(p) => future_to_promise(methods::run(self.inner.clone(), op, p)),
+            Ok(p) => js::promise(Box::pin(methods::run(self.inner.clone(), op, p))),
             Err(e) => self.reject(e, op),
         }
     }
@@ -306,12 +306,12 @@ impl KaizalaClient {
             return self.reject(e, OP);
         }
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(Box::pin(async move {
             match inner.access(OP).await {
                 Ok((a, _)) => Ok(JsValue::from_str(&a)),
                 Err(e) => Err(inner.js_error(e, OP)),
             }
-        })
+        }))
     }
 
     /// `tokenInfo()` → `{connection, applicationId, endpointUrl, accessTokenExpiry,
@@ -349,7 +349,10 @@ pub fn paging_table() -> JsValue {
     let rows = Array::new();
     for o in OPERATIONS {
         if let (Some(p), Shape::Listing(items)) = (o.paging, o.shape) {
-            let row = Array::of3(&o.name.into(), &p.iterator.into(), &p.ids.into());
+            let row = Array::new();
+            row.push(&o.name.into());
+            row.push(&p.iterator.into());
+            row.push(&p.ids.into());
             row.push(&items.into());
             row.push(&p.param.into());
             row.push(&(p.cursor == Cursor::NewestSentAt).into());

@@ -1,11 +1,14 @@
 //! One client's shared state: held tokens, single-flight refresh, and the retry pipeline over [`fetch`] attempts.
 
 use super::fetch::{self, aborted, is_aborted, sleep, OkBody};
-use super::js::{call_method, error_from_js, error_to_js, from_js, get, global, notify, to_js};
+use super::js::{
+    call_method, error_from_js, error_to_js, from_js, get, global, kind, notify, promise,
+    read_answer, to_js, Read,
+};
 use super::store::Store;
 use crate::error::redact;
 use crate::error::{Error, ErrorCode};
-use crate::normalize::check_shape;
+use crate::normalize::{check_kinds, check_shape, marks};
 use crate::policy::{after_remint, decide, Attempt, Decision, Facts};
 use crate::request::{check_path, url, Base, Body, RequestSpec};
 use crate::throttling::{Limiter, RateLimit};
@@ -18,7 +21,7 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, FormData};
 
 /// A connector's call queue.
@@ -127,21 +130,6 @@ enum Need {
     Use { access: String, endpoint: String },
     Refresh,
     NotSignedIn,
-}
-
-/// A 2xx body as JSON (an empty body is `{}`).
-fn parse_ok(op: &str, text: &str) -> Result<Value, Error> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_str(t).map_err(|_| {
-        Error::new(
-            ErrorCode::InvalidResponse,
-            op,
-            "the answer is not valid JSON",
-        )
-    })
 }
 
 impl Inner {
@@ -374,13 +362,13 @@ impl Inner {
         let me = self.clone();
         let done = Rc::new(Cell::new(false));
         let done2 = done.clone();
-        let p = future_to_promise(async move {
+        let p = promise(Box::pin(async move {
             let r = me.do_refresh().await;
             done2.set(true);
             *me.refreshing.borrow_mut() = None;
             r.map(|()| JsValue::UNDEFINED)
                 .map_err(|e| me.js_error(e, "accessToken"))
-        });
+        }));
         if !done.get() {
             *self.refreshing.borrow_mut() = Some(p.clone());
         }
@@ -430,7 +418,7 @@ impl Inner {
             };
             let spec =
                 crate::auth::access_token(&self.app_id, &secret, &refresh.unwrap_or_default())?;
-            self.send(spec, None, None).await?.value
+            self.send(spec, None, None).await?.into_value()
         };
         let mut t = self.tokens.borrow().clone();
         apply_access_token(&mut t, &body, now())?;
@@ -616,7 +604,7 @@ fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
             if let Some(pin) = v.get("pin") {
                 out.push(match pin {
                     Value::String(p) => p.clone(),
-                    other => other.to_string(),
+                    other => crate::json_text(other),
                 });
             }
         }
@@ -626,19 +614,51 @@ fn spec_secrets(spec: &RequestSpec) -> Vec<String> {
     out
 }
 
-/// A successful answer: its JSON, and the text it was read from as a JS string (none for an
-/// empty body, which reads as `{}`).
-pub struct Answer {
-    pub value: Value,
-    pub text: Option<JsValue>,
+/// A successful answer, of the shape the operation answers.
+pub enum Answer {
+    /// Nothing in it for the core to fold: the JS value `JSON.parse` read, handed back as it is.
+    Clean(JsValue),
+    /// The core's tree of it, and the JS value it was read from (none for an empty body, which
+    /// reads as `{}`).
+    Tree(Value, Option<JsValue>),
+}
+
+impl Answer {
+    /// The answer as the core's tree.
+    pub fn into_value(self) -> Value {
+        match self {
+            Answer::Tree(v, _) => v,
+            Answer::Clean(js) => from_js("", "", &js).unwrap_or_default(),
+        }
+    }
 }
 
 /// A 2xx body as the JSON value the operation answers: an empty body is `{}`, anything not
 /// JSON or not of the operation's shape is `invalid_response`.
 fn accepted(op: &str, body: Option<OkBody>) -> Result<Answer, Error> {
-    let (text, js) = body.map_or((String::new(), None), |b| (b.text, Some(b.js)));
-    let value = parse_ok(op, &text)?;
-    check_shape(op, &value)?;
-    let text = js.filter(|_| !text.trim().is_empty());
-    Ok(Answer { value, text })
+    let Some(b) = body.filter(|b| !b.is_blank()) else {
+        let value = Value::Object(Default::default());
+        check_shape(op, &value)?;
+        return Ok(Answer::Tree(value, None));
+    };
+    let read = read_answer(&b.js, &marks(op)).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidResponse,
+            op,
+            "the answer is not valid JSON",
+        )
+    })?;
+    Ok(match read {
+        Read::Clean(js) => {
+            check_kinds(op, kind(&js), &|k| {
+                let x = get(&js, k);
+                (!x.is_undefined()).then(|| kind(&x))
+            })?;
+            Answer::Clean(js)
+        }
+        Read::Tree(value, js) => {
+            check_shape(op, &value)?;
+            Answer::Tree(value, Some(js))
+        }
+    })
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, installedProject } from '../package/helpers.mjs';
@@ -17,10 +18,24 @@ let site;
 let browser;
 let pageUrl;
 let foreign;
+/** The page's files (index.html and the package's web build). */
+let pageDir;
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+/** Serves the page's files below `/page/` (the same origin as what answers the calls); `false` for other paths. */
+function servePage(url, res) {
+  if (!url.startsWith('/page/')) return false;
+  const name = new URL(url, 'http://x').pathname.slice('/page'.length).replace(/^\/$/, '/index.html');
+  const file = path.join(pageDir, path.normalize(name));
+  if (!file.startsWith(pageDir) || !fs.existsSync(file)) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+}
 
 before(async () => {
   const project = installedProject();
   const dir = path.join(project.dir, 'hostile-page');
+  pageDir = dir;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.cpSync(path.join(project.dir, 'node_modules/kaizala/web'), path.join(dir, 'kaizala'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'index.html'), `<!doctype html><meta charset="utf-8"><title>hostile</title>
@@ -29,7 +44,6 @@ before(async () => {
   window.kz = kz;
   window.ready = true;
 </script>`);
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   site = http.createServer((req, res) => {
     const name = new URL(req.url, 'http://x').pathname.replace(/^\/$/, '/index.html');
     const file = path.join(dir, path.normalize(name));
@@ -56,11 +70,11 @@ after(async () => {
  * call, the result or `{code, isKaizalaError, message}`, and the client's endpoint at the end. A
  * page that has not answered within `ms` is closed and the test fails.
  */
-async function inPage(opts, calls, ms = 60_000) {
+async function inPage(opts, calls, ms = 60_000, url = pageUrl) {
   const page = await browser.newPage();
   let timer;
   try {
-    await page.goto(pageUrl);
+    await page.goto(url);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
     const stuck = new Promise((_, fail) => {
       timer = setTimeout(() => fail(new Error(`the page did not answer within ${ms} ms`)), ms);
@@ -177,6 +191,35 @@ describe('huge answers in the browser', () => {
       assert.equal(out[3].ok, true, out[3].message);
       assert.ok(sent['huge/endless'].sent() < 200 * MB, `${sent['huge/endless'].sent()} bytes of the endless body were sent`);
       assert.ok(Date.now() - t0 < 60_000);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('same-origin answers in the browser (every header visible)', () => {
+  // A same-origin answer with a Content-Length within the cap and no content coding is read in
+  // one step; a content-coded one still goes through the capped reader, however small it is.
+  test('a small gzip body that unpacks past maxResponseBytes: too_large; a plain one is read', async () => {
+    const bomb = zlib.gzipSync(Buffer.from(`{"groups":[],"pad":"${'a'.repeat(16 * MB)}"}`));
+    const p = await platform((rec, res) => {
+      if (servePage(rec.url, res) !== false) return undefined;
+      const what = rec.url.split('?')[0].replace(/^\/inc-000\/v1\//, '');
+      if (what === 'groups') return json(res, 200, { groups: [{ groupId: 'g1', groupName: 'Home' }] });
+      if (what === 'bomb') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': bomb.length });
+        return void res.end(bomb);
+      }
+      return false;
+    });
+    try {
+      assert.ok(bomb.length < MB, `the compressed body is ${bomb.length} bytes`);
+      const { out } = await inPage(options(p, { maxRetries: 0, maxResponseBytes: MB }), [
+        ['request', 'GET', 'bomb'], ['listGroups'],
+      ], 60_000, `${p.origin}/page/`);
+      assert.equal(out[0].ok, false, 'the unpacked body was accepted');
+      assert.equal(out[0].code, 'too_large', out[0].message);
+      assert.equal(out[1].ok, true, out[1].message);
     } finally {
       await p.close();
     }

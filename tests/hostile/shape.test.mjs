@@ -52,6 +52,39 @@ describe('2xx answers of the wrong shape', () => {
   });
 });
 
+describe('answers that are not JSON', () => {
+  // The wasm reads answers with the host's JSON.parse: what it refuses, and what nests deeper
+  // than the client reads, is invalid_response, as serde_json's reader had it.
+  for (const [what, body] of [
+    ['trailing text', '{"groups":[]} x'],
+    ['single quotes', "{'groups':[]}"],
+    ['NaN', '{"groups":[],"n":NaN}'],
+    ['a number past a double\'s range', '{"groups":[1e400]}'],
+    ['a trailing comma', '{"groups":[],}'],
+    ['an unclosed object', '{"groups":['],
+    ['arrays nested 129 deep', `{"groups":[],"x":${'['.repeat(129)}${']'.repeat(129)}}`],
+    ['objects nested 100,000 deep', `{"groups":[],"x":${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}}`],
+  ]) {
+    test(`${what}: invalid_response`, async () => {
+      answer = body;
+      const client = new kz.KaizalaClient(options(p));
+      await refused(client.listGroups(), 'invalid_response', kz);
+    });
+  }
+
+  test('a byte-order mark before the JSON: read, as `Response.json()` reads it', async () => {
+    answer = '\ufeff{"groups":[]}';
+    const client = new kz.KaizalaClient(options(p));
+    assert.deepEqual(await client.listGroups(), { groups: [] });
+  });
+
+  test('nested 120 deep: read', async () => {
+    answer = `{"groups":[],"x":${'['.repeat(120)}${']'.repeat(120)}}`;
+    const client = new kz.KaizalaClient(options(p));
+    assert.deepEqual(await client.listGroups(), JSON.parse(answer));
+  });
+});
+
 describe('answers of the right shape', () => {
   test('nothing to fold: the answer is the server\'s JSON as written, its keys in its order', async () => {
     answer = ' {"groups":[{"groupName":"n","groupId":"g1","z":[1,{"y":null,"b":"\\u00e9"}],"a":-0.5}],"big":12345678901234567890,"b":true} ';
@@ -70,6 +103,40 @@ describe('answers of the right shape', () => {
       groups: [{ groupImageUrl: 'https://example.com/i.png', groupId: 'g1' }],
       hasMore: false,
     });
+  });
+
+  // The wasm reads an answer into the core's tree only when something in it is marked for a fold
+  // (normalize.rs `marks`); each kind of mark, found at any depth, still folds.
+  for (const [what, call, body, want] of [
+    ['a spelling deep in lists', (c) => c.listGroups(),
+      { groups: [{ groupId: 'g1', x: [[{ y: { imageURL: 'u' } }]] }] },
+      { groups: [{ groupId: 'g1', x: [[{ y: { imageUrl: 'u' } }]] }] }],
+    ['a "true" string after clean keys', (c) => c.listGroups(),
+      { groups: [], z: { a: 1, b: [true, null, 'x', { isAdded: 'True' }] } },
+      { groups: [], z: { a: 1, b: [true, null, 'x', { isAdded: true }] } }],
+    ['an action\'s numeric sentAt', (c) => c.listActions('g1'),
+      { actions: [{ actionId: 'a1', sentAt: 1577836800000 }] },
+      { actions: [{ actionId: 'a1', sentAt: '2020-01-01T00:00:00.000Z' }] }],
+    ['an action\'s creationTime', (c) => c.getAction('g1', 'a1'),
+      { actionId: 'a1', creationTime: 1577836800 },
+      { actionId: 'a1', sentAt: '2020-01-01T00:00:00.000Z' }],
+    ['the bare group of listSubGroups', (c) => c.listSubGroups('g1'),
+      { groupId: 'g2', groupName: 'n' },
+      { groups: [{ groupId: 'g2', groupName: 'n' }] }],
+  ]) {
+    test(`folded: ${what}`, async () => {
+      answer = body;
+      const client = new kz.KaizalaClient(options(p));
+      assert.deepEqual(await call(client), want);
+    });
+  }
+
+  test('marked keys of kinds no fold takes: the answer as it came', async () => {
+    answer = '{"groups":[],"hasMore":false,"result":{"isAdded":true},"sentAt":5,"creationTime":6,"groupId":"g"}';
+    const client = new kz.KaizalaClient(options(p));
+    const got = await client.listGroups();
+    assert.deepEqual(got, JSON.parse(answer));
+    assert.deepEqual(Object.keys(got), ['groups', 'hasMore', 'result', 'sentAt', 'creationTime', 'groupId']);
   });
 
   test('an empty body: {}', async () => {
