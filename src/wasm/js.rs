@@ -41,15 +41,19 @@ pub fn read_answer(text: &JsValue, marks: &str) -> Option<Read> {
     let js = json_parse(text).ok()?;
     match scan_js(&js, marks) {
         CLEAN => Some(Read::Clean(js)),
-        MARKED => Some(Read::Tree(to_value(&js, 0, true)?, js)),
+        MARKED => Some(Read::Tree(tree_of(&js)?, js)),
         _ => None,
     }
 }
 
 /// [`crate::parse_json`] in the wasm.
 pub fn parse_json_text(text: &str) -> Option<Value> {
-    let js = json_parse(&JsValue::from_str(text)).ok()?;
-    to_value(&js, 0, true)
+    tree_of(&json_parse(&JsValue::from_str(text)).ok()?)
+}
+
+/// What `JSON.parse` read, as the core's tree (`None` past [`MAX_DEPTH`] or for an infinity).
+pub fn tree_of(js: &JsValue) -> Option<Value> {
+    to_value(js, 0, true)
 }
 
 /// The kind of a JS value as JSON (what is neither of the others is an object).

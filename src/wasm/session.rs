@@ -3,7 +3,7 @@
 use super::fetch::{self, aborted, is_aborted, sleep, OkBody};
 use super::js::{
     call_method, error_from_js, error_to_js, from_js, get, global, kind, notify, promise,
-    read_answer, to_js, Read,
+    read_answer, to_js, tree_of, Read,
 };
 use super::store::Store;
 use crate::error::redact;
@@ -628,7 +628,8 @@ impl Answer {
     pub fn into_value(self) -> Value {
         match self {
             Answer::Tree(v, _) => v,
-            Answer::Clean(js) => from_js("", "", &js).unwrap_or_default(),
+            // The scan already refused what the tree would.
+            Answer::Clean(js) => tree_of(&js).unwrap_or_default(),
         }
     }
 }
