@@ -10,6 +10,8 @@ const TIMEOUT = 4;
 const NETWORK = 5;
 const NOT_A_RESPONSE = 6;
 const BUILD = 7;
+// A redirect fetch followed anyway (`redirected`), or one a browser hides (`opaqueredirect`).
+const HIDDEN = 8;
 
 // Everywhere but Node, fetch is started from a microtask of its own, not from under the wasm
 // call: in Chromium a fetch made with wasm frames on the stack is dearer (as is anything that
@@ -110,7 +112,7 @@ async function exchange(url, init, user, cap, errorCap) {
   if ((user && user.aborted) || r.redirected || status === 0
     || status === 301 || status === 302 || status === 303 || status === 307 || status === 308) {
     cancel(r.body);
-    return user && user.aborted ? { k: ABORTED } : { k: HEADERS, r };
+    return { k: user && user.aborted ? ABORTED : r.redirected || status === 0 ? HIDDEN : HEADERS, r };
   }
   const ok = status >= 200 && status < 300;
   const limit = ok ? cap : Math.min(cap, errorCap);
