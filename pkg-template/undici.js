@@ -8,40 +8,12 @@
 // `fetch` seen not to dispatch through the dispatcher it was given (a mock, a polyfill), the
 // attempt runs under a signal as in browsers.
 
-// How a runner tells attempt.js it stopped an attempt (its outcome numbers).
+// How a runner tells attempt.js the caller's signal stopped an attempt (its outcome number; its
+// deadlines end an attempt with TIMEOUT, 4).
 const ABORTED = 3;
-const TIMEOUT = 4;
 
 const UNDICI = Symbol.for('undici.globalDispatcher.1');
 let foreignFetch;
-
-// Attempts in flight, under one timer armed for the earliest deadline and left armed when an
-// attempt ends: a timer set and cleared per attempt costs more than the rest of the attempt's own
-// work. The timer holds the process open only while an attempt is in flight, as a timer per
-// attempt would.
-const live = new Set();
-let timer;
-let armedAt = Infinity;
-
-function arm(at) {
-  if (timer !== undefined) clearTimeout(timer);
-  armedAt = at;
-  // Within setTimeout's range; a timer that fires before the deadline is armed again.
-  timer = setTimeout(expire, Math.min(Math.max(at - performance.now(), 0), 0x7fffffff));
-}
-
-/** Ends every attempt past its deadline; arms the timer for the next one. */
-function expire() {
-  timer = undefined;
-  armedAt = Infinity;
-  const now = performance.now();
-  let next = Infinity;
-  for (const a of live) {
-    if (a.at <= now) a.end(TIMEOUT);
-    else if (a.at < next) next = a.at;
-  }
-  if (next !== Infinity) arm(next);
-}
 
 /**
  * One attempt's state. Kept for the next attempt once it ended on its own (at most a few are
@@ -52,7 +24,7 @@ class Run {
   constructor() {
     // The deadline, on performance.now()'s clock.
     this.at = 0;
-    // TIMEOUT or ABORTED once ended.
+    // TIMEOUT (4) or ABORTED once ended.
     this.why = 0;
     // The connected request's abort, and the rejection of the promise the attempt awaits.
     this.stop = undefined;
@@ -81,7 +53,6 @@ class Run {
   end(why) {
     if (this.why) return;
     this.why = why;
-    live.delete(this);
     if (this.stop) this.stop(this.reason);
     if (this.fail) this.fail(why);
   }
@@ -98,7 +69,7 @@ function listen(user, how, f) {
   }
 }
 
-async function run(a, f, user, go) {
+async function run(a, f, user, go, unwatch) {
   listen(user, 'addEventListener', a.abort);
   try {
     // The attempt ends at its deadline even where the request cannot be stopped yet (not
@@ -112,8 +83,7 @@ async function run(a, f, user, go) {
     });
   } finally {
     listen(user, 'removeEventListener', a.abort);
-    live.delete(a);
-    if (live.size === 0 && timer !== undefined) timer.unref();
+    unwatch(a);
     a.stop = undefined;
     a.fail = undefined;
     a.hooked = false;
@@ -121,16 +91,16 @@ async function run(a, f, user, go) {
   }
 }
 
-/** The runner `__attemptRunner` takes (see attempt.js). */
-function undiciRunner(init, timeoutMs, user, reason, go) {
-  const f = globalThis.fetch;
-  if (!globalThis[UNDICI] || f === foreignFetch) return undefined;
-  const a = spare.pop() || new Run();
-  a.reason = reason;
-  a.at = performance.now() + timeoutMs;
-  live.add(a);
-  if (a.at < armedAt) arm(a.at);
-  else if (live.size === 1) timer.ref();
-  init.dispatcher = a.d;
-  return run(a, f, user, go);
+/** The runner `__attemptRunner` makes (see attempt.js), with attempt.js's deadlines. */
+function undiciRunner(watch, unwatch) {
+  return (init, timeoutMs, user, reason, go) => {
+    const f = globalThis.fetch;
+    if (!globalThis[UNDICI] || f === foreignFetch) return undefined;
+    const a = spare.pop() || new Run();
+    a.reason = reason;
+    a.at = performance.now() + timeoutMs;
+    watch(a);
+    init.dispatcher = a.d;
+    return run(a, f, user, go, unwatch);
+  };
 }

@@ -77,16 +77,62 @@ async function readCapped(body, cap, truncate) {
   return new TextDecoder().decode(bytes);
 }
 
+// Attempts in flight (`{at, end}`: the deadline on `performance.now()`'s clock, and what ends
+// the attempt, given TIMEOUT), under one timer armed for the earliest deadline and left armed when
+// an attempt ends: a timer set and cleared per attempt costs more than the rest of the attempt's
+// own work. In Node the timer holds the process open only while an attempt is in flight.
+const live = new Set();
+let timer;
+let armedAt = Infinity;
+
+function arm(at) {
+  if (timer !== undefined) clearTimeout(timer);
+  armedAt = at;
+  // A deadline already past fires at once (a negative delay is none); one the timer reaches
+  // early is armed again. `timeoutMs` is at most an hour, well within setTimeout's range.
+  timer = setTimeout(expire, at - performance.now());
+}
+
+/** Ends every attempt past its deadline; arms the timer for the next one. */
+function expire() {
+  timer = undefined;
+  armedAt = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const a of live) {
+    if (a.at <= now) {
+      live.delete(a);
+      a.end(TIMEOUT);
+    } else if (a.at < next) {
+      next = a.at;
+    }
+  }
+  if (next !== Infinity) arm(next);
+}
+
+/** Ends `a` at `a.at` unless [`unwatch`] comes first. */
+function watch(a) {
+  live.add(a);
+  if (a.at < armedAt) arm(a.at);
+  else if (live.size === 1 && timer.ref) timer.ref();
+}
+
+function unwatch(a) {
+  live.delete(a);
+  if (!live.size && timer !== undefined && timer.unref) timer.unref();
+}
+
 // What runs an attempt where the package's entry knows a cheaper way than a signal to stop a
-// request: set by the Node entry (pkg-template/undici.js, undici's dispatcher). A runner gets
-// `(init, timeoutMs, user, reason, go)`, may add to `init`, and answers nothing (the attempt
-// runs under a signal, below) or a promise of `go()`'s outcome that rejects with TIMEOUT (4) or
-// ABORTED (3) when it stopped the attempt (with anything else, a network failure).
+// request: made by the Node entry (pkg-template/undici.js, undici's dispatcher) from [`watch`]
+// and [`unwatch`]. A runner gets `(init, timeoutMs, user, reason, go)`, may add to `init`, and
+// answers nothing (the attempt runs under a signal, below) or a promise of `go()`'s outcome that
+// rejects with TIMEOUT (4) or ABORTED (3) when it stopped the attempt (with anything else, a
+// network failure).
 let runner;
 
-/** Sets the runner (see above). */
-export function __attemptRunner(r) {
-  runner = r;
+/** Sets the runner: `make(watch, unwatch)` (see above). */
+export function __attemptRunner(make) {
+  runner = make(watch, unwatch);
 }
 
 /**
@@ -138,8 +184,8 @@ async function exchange(url, init, user, cap, errorCap) {
 /**
  * One attempt: `init` built from the call's method, header lines (`name\nvalue\n…`), token,
  * content type and body (`text` or a FormData `form`), then [`exchange`] under the runner or
- * under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
- * listener removed when the attempt ends, so nothing outlives it. Never rejects.
+ * under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is dropped
+ * and the listener removed when the attempt ends. Never rejects.
  */
 export async function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
   if (user && user.aborted) return { k: ABORTED };
@@ -170,7 +216,8 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
   }
   const ctl = new AbortController();
   const abort = () => ctl.abort(reason);
-  const timer = setTimeout(abort, timeoutMs);
+  const a = { at: performance.now() + timeoutMs, end: abort };
+  watch(a);
   const listen = (how) => {
     try {
       if (user) user[how]('abort', abort);
@@ -186,7 +233,7 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
     // Which signal ended the attempt.
     return { k: user && user.aborted ? ABORTED : ctl.signal.aborted ? TIMEOUT : NETWORK };
   } finally {
-    clearTimeout(timer);
+    unwatch(a);
     listen('removeEventListener');
   }
 }
