@@ -50,7 +50,7 @@ fi
 pkg_inputs=(
   "$build/web/kaizala.js" "$build/web/kaizala_bg.wasm"
   pkg-template/package.json pkg-template/api.js pkg-template/connections.js pkg-template/webhooks.js
-  pkg-template/csv.js pkg-template/workflows.js
+  pkg-template/csv.js pkg-template/workflows.js pkg-template/undici.js
   pkg-template/kaizala.d.ts pkg-template/README.md
   pkg-template/web/package.json Cargo.toml scripts/build-pkg.sh
 )
@@ -141,6 +141,7 @@ own=${own//,/, }
 } >"$stage/web/index.js"
 # Node runs the same web modules. The wasm is compiled synchronously and nothing awaits at the top
 # level, so that `require('kaizala')` works too (require of an ES module, Node 20.19 and later).
+# Its HTTP attempts run under undici's dispatcher rather than a signal (pkg-template/undici.js).
 {
   echo "$header"
   echo "import { readFileSync } from 'node:fs';"
@@ -149,6 +150,9 @@ own=${own//,/, }
   echo
   echo "raw.initSync({ module: readFileSync(new URL('../web/kaizala_bg.wasm', import.meta.url)) });"
   echo
+  cat pkg-template/undici.js
+  echo
+  echo "raw.__attemptRunner(undiciRunner);"
   echo "const api = wrap(raw, () => import('../web/workflows.js'));"
   echo "export const { $names } = api;"
   echo "export { $own };"

@@ -5,7 +5,8 @@
 // where it was first imported, without its comment and blank lines; every import of it (named or
 // namespace, ES `import` or `require`) reads that scope's exports. snippets/ is removed. The
 // package keeps its files, and the Node build (CommonJS) could not require an ES module anyway. A
-// snippet may not import anything itself.
+// snippet may not import anything itself. A snippet's exports named `__…` are also exports of
+// kaizala.js: hooks for the package's entries (api.js passes no `__` name on to users).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -20,6 +21,7 @@ const forms = [
   new RegExp(`^const (\\w+) = require\\((?:String\\.raw)?${q}\\./(snippets/[^'"\`]+)${q}\\);?$`),
 ];
 const scopes = new Map();
+const hooks = [];
 const lines = fs.readFileSync(file, 'utf8').split('\n').flatMap((line) => {
   const i = forms.findIndex((re) => re.test(line));
   if (i < 0) {
@@ -47,9 +49,10 @@ const lines = fs.readFileSync(file, 'utf8').split('\n').flatMap((line) => {
       throw new Error(`inline-snippets: ${rel} has an import or export this script cannot inline`);
     }
     out.push(`const ${id} = (() => {`, body, `return { ${exported.join(', ')} };`, '})();');
+    for (const name of exported.filter((n) => n.startsWith('__'))) hooks.push(`export const ${name} = ${id}.${name};`);
   }
   out.push(`const ${bind} = ${scopes.get(rel)};`);
   return out;
 });
-fs.writeFileSync(file, lines.join('\n'));
+fs.writeFileSync(file, [...lines, ...hooks].join('\n'));
 fs.rmSync(path.join(dir, 'snippets'), { recursive: true, force: true });

@@ -139,7 +139,21 @@ pub fn normalize(operation: &str, v: &mut Value) -> bool {
 /// An answer with none of these at any depth is handed back as it came, without the core's tree.
 /// The marks may say more than [`normalize`] folds (a mark is a reason to look, not a fold).
 pub fn marks(operation: &str) -> String {
-    let actions = operations::find(operation).is_some_and(|o| o.actions);
+    marks_of(marks_kind(operation))
+}
+
+/// Which of the three sets of [`marks`] `operation`'s answers have: 0 the common one, 1 with an
+/// action's keys, 2 with `listSubGroups`'s bare `groupId` (the binding keeps each one made).
+pub fn marks_kind(operation: &str) -> usize {
+    if operation == "listSubGroups" {
+        2
+    } else {
+        usize::from(operations::find(operation).is_some_and(|o| o.actions))
+    }
+}
+
+/// The [`marks`] of a [`marks_kind`].
+pub fn marks_of(kind: usize) -> String {
     let mut out = String::new();
     let mut add = |kind: &str, key: &str| {
         out.push_str(kind);
@@ -152,12 +166,12 @@ pub fn marks(operation: &str) -> String {
     for k in BOOL_KEYS {
         add("s:", k);
     }
-    if actions {
+    if kind == 1 {
         add("a:", "creationTime");
         add("n:", "sentAt");
     }
     // `{groupId, ...}` is wrapped as `{groups: [...]}`.
-    if operation == "listSubGroups" {
+    if kind == 2 {
         add("a:", "groupId");
     }
     out

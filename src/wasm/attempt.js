@@ -10,6 +10,8 @@ const TIMEOUT = 4;
 const NETWORK = 5;
 const NOT_A_RESPONSE = 6;
 const BUILD = 7;
+// A redirect fetch followed anyway (`redirected`), or one a browser hides (`opaqueredirect`).
+const HIDDEN = 8;
 
 // Everywhere but Node, fetch is started from a microtask of its own, not from under the wasm
 // call: in Chromium a fetch made with wasm frames on the stack is dearer (as is anything that
@@ -75,13 +77,115 @@ async function readCapped(body, cap, truncate) {
   return new TextDecoder().decode(bytes);
 }
 
+// Attempts in flight (`{at, end}`: the deadline on `performance.now()`'s clock, and what ends
+// the attempt, given TIMEOUT), under one timer armed for the earliest deadline and left armed when
+// an attempt ends: a timer set and cleared per attempt costs more than the rest of the attempt's
+// own work. In Node the timer holds the process open only while an attempt is in flight.
+const live = new Set();
+let timer;
+let armedAt = Infinity;
+
+function arm(at) {
+  if (timer !== undefined) clearTimeout(timer);
+  armedAt = at;
+  // A deadline already past fires at once (a negative delay is none); one the timer reaches
+  // early is armed again. `timeoutMs` is at most an hour, well within setTimeout's range.
+  timer = setTimeout(expire, at - performance.now());
+}
+
+/** Ends every attempt past its deadline; arms the timer for the next one. */
+function expire() {
+  timer = undefined;
+  armedAt = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const a of live) {
+    if (a.at <= now) {
+      live.delete(a);
+      a.end(TIMEOUT);
+    } else if (a.at < next) {
+      next = a.at;
+    }
+  }
+  if (next !== Infinity) arm(next);
+}
+
+/** Ends `a` at `a.at` unless [`unwatch`] comes first. */
+function watch(a) {
+  live.add(a);
+  if (a.at < armedAt) arm(a.at);
+  else if (live.size === 1 && timer.ref) timer.ref();
+}
+
+function unwatch(a) {
+  live.delete(a);
+  if (!live.size && timer !== undefined && timer.unref) timer.unref();
+}
+
+// What runs an attempt where the package's entry knows a cheaper way than a signal to stop a
+// request: made by the Node entry (pkg-template/undici.js, undici's dispatcher) from [`watch`]
+// and [`unwatch`]. A runner gets `(init, timeoutMs, user, reason, go)`, may add to `init`, and
+// answers nothing (the attempt runs under a signal, below) or a promise of `go()`'s outcome that
+// rejects with TIMEOUT (4) or ABORTED (3) when it stopped the attempt (with anything else, a
+// network failure).
+let runner;
+
+/** Sets the runner: `make(watch, unwatch)` (see above). */
+export function __attemptRunner(make) {
+  runner = make(watch, unwatch);
+}
+
 /**
- * `fetch(url, init)`, `init` built here from the call's method, header lines (`name\nvalue\n…`),
- * token, content type and body (`text` or a FormData `form`), with the global `fetch` (looked up
- * per call, so polyfills and mocks apply) under a controller aborted by a `timeoutMs` timer or by `user`; the timer is cleared and the
- * listener removed when the attempt ends, so nothing outlives it. A 2xx body is read up to `cap`
- * bytes (a longer one, by its `Content-Length` or as read, is TOO_LARGE), an error answer's up to
- * `errorCap` (the rest is not read), a redirect's not at all.
+ * `fetch(url, init)` with the global `fetch` (looked up per call, so polyfills and mocks apply),
+ * and the answer read: a 2xx body up to `cap` bytes (a longer one, by its `Content-Length` or as
+ * read, is TOO_LARGE), an error answer's up to `errorCap` (the rest is not read), a redirect's
+ * not at all. Throws when fetch or the body fails (network error, time-out or abort).
+ */
+async function exchange(url, init, user, cap, errorCap) {
+  if (!inNode) await undefined;
+  const f = globalThis.fetch;
+  let sent;
+  try {
+    if (typeof f !== 'function') throw new TypeError('fetch is not a function');
+    sent = f(url, init);
+  } catch (e) {
+    return { k: BUILD, t: `${e && e.name}: ${e && e.message}` };
+  }
+  const r = await sent;
+  if (typeof Response !== 'function' || !(r instanceof Response)) return { k: NOT_A_RESPONSE };
+  const status = r.status;
+  // A browser's `opaqueredirect` answer is the only one with status 0.
+  if ((user && user.aborted) || r.redirected || status === 0
+    || status === 301 || status === 302 || status === 303 || status === 307 || status === 308) {
+    cancel(r.body);
+    return { k: user && user.aborted ? ABORTED : r.redirected || status === 0 ? HIDDEN : HEADERS, r };
+  }
+  const ok = status >= 200 && status < 300;
+  const limit = ok ? cap : Math.min(cap, errorCap);
+  const declared = declaredLength(r.headers.get('content-length'));
+  if (ok && declared > limit) {
+    cancel(r.body);
+    return { k: TOO_LARGE };
+  }
+  // Where every header is visible (Node; a browser's same-origin answer, of type `basic`), a
+  // `Content-Length` within the cap and no content coding bound the body (fetch reads no more,
+  // and refuses a message that also says chunked), so it is read in one step. Otherwise (a
+  // cross-origin answer hides its content coding, and a small compressed body can unpack to
+  // gigabytes) it goes through the capped reader.
+  const coding = r.headers.get('content-encoding');
+  const t = (inNode || r.type === 'basic') && declared <= limit
+    && (coding === null || coding.trim().toLowerCase() === 'identity')
+    ? await r.text()
+    : await readCapped(r.body, limit, !ok);
+  if (user && user.aborted) return { k: ABORTED };
+  return t === null ? { k: TOO_LARGE } : { k: BODY, r, t };
+}
+
+/**
+ * One attempt: `init` built from the call's method, header lines (`name\nvalue\n…`), token,
+ * content type and body (`text` or a FormData `form`), then [`exchange`] under the runner or
+ * under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is dropped
+ * and the listener removed when the attempt ends. Never rejects.
  */
 export async function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
   if (user && user.aborted) return { k: ABORTED };
@@ -97,13 +201,23 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
   if (noStore) init.cache = 'no-store';
   if (text !== undefined) init.body = text;
   else if (form !== undefined) init.body = form;
-  const ctl = new AbortController();
   if (!reason) {
     reason = new Error('the call was aborted');
     reason.name = 'AbortError';
   }
+  const go = () => exchange(url, init, user, cap, errorCap);
+  const run = runner && runner(init, timeoutMs, user, reason, go);
+  if (run) {
+    try {
+      return await run;
+    } catch (e) {
+      return { k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK };
+    }
+  }
+  const ctl = new AbortController();
   const abort = () => ctl.abort(reason);
-  const timer = setTimeout(abort, timeoutMs);
+  const a = { at: performance.now() + timeoutMs, end: abort };
+  watch(a);
   const listen = (how) => {
     try {
       if (user) user[how]('abort', abort);
@@ -112,59 +226,14 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
     }
   };
   listen('addEventListener');
-  // Which signal ended the attempt.
-  const ended = () => ({ k: user && user.aborted ? ABORTED : ctl.signal.aborted ? TIMEOUT : NETWORK });
   try {
     init.signal = ctl.signal;
-    if (!inNode) await undefined;
-    const f = globalThis.fetch;
-    let sent;
-    try {
-      if (typeof f !== 'function') throw new TypeError('fetch is not a function');
-      sent = f(url, init);
-    } catch (e) {
-      return { k: BUILD, t: `${e && e.name}: ${e && e.message}` };
-    }
-    let r;
-    try {
-      r = await sent;
-    } catch {
-      return ended();
-    }
-    if (typeof Response !== 'function' || !(r instanceof Response)) return { k: NOT_A_RESPONSE };
-    const status = r.status;
-    // A browser's `opaqueredirect` answer is the only one with status 0.
-    if ((user && user.aborted) || r.redirected || status === 0
-      || status === 301 || status === 302 || status === 303 || status === 307 || status === 308) {
-      cancel(r.body);
-      return user && user.aborted ? { k: ABORTED } : { k: HEADERS, r };
-    }
-    const ok = status >= 200 && status < 300;
-    const limit = ok ? cap : Math.min(cap, errorCap);
-    const declared = declaredLength(r.headers.get('content-length'));
-    if (ok && declared > limit) {
-      cancel(r.body);
-      return { k: TOO_LARGE };
-    }
-    // Where every header is visible (Node; a browser's same-origin answer, of type `basic`), a
-    // `Content-Length` within the cap and no content coding bound the body (fetch reads no more,
-    // and refuses a message that also says chunked), so it is read in one step. Otherwise (a
-    // cross-origin answer hides its content coding, and a small compressed body can unpack to
-    // gigabytes) it goes through the capped reader.
-    const coding = r.headers.get('content-encoding');
-    let t;
-    try {
-      t = (inNode || r.type === 'basic') && declared <= limit
-        && (coding === null || coding.trim().toLowerCase() === 'identity')
-        ? await r.text()
-        : await readCapped(r.body, limit, !ok);
-    } catch {
-      return ended();
-    }
-    if (user && user.aborted) return { k: ABORTED };
-    return t === null ? { k: TOO_LARGE } : { k: BODY, r, t };
+    return await go();
+  } catch {
+    // Which signal ended the attempt.
+    return { k: user && user.aborted ? ABORTED : ctl.signal.aborted ? TIMEOUT : NETWORK };
   } finally {
-    clearTimeout(timer);
+    unwatch(a);
     listen('removeEventListener');
   }
 }

@@ -8,7 +8,7 @@ use crate::request::{form_encode, header_value_ok, Base, Body, RequestSpec};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, FormData, ResponseType};
+use web_sys::{AbortSignal, FormData};
 
 #[wasm_bindgen(module = "/src/wasm/attempt.js")]
 extern "C" {
@@ -58,6 +58,7 @@ const ABORTED: u32 = 3;
 const TIMEOUT: u32 = 4;
 const NOT_A_RESPONSE: u32 = 6;
 const BUILD: u32 = 7;
+const HIDDEN: u32 = 8;
 
 pub fn aborted(op: &str) -> Error {
     Error::new(ErrorCode::Aborted, op, "the call was aborted")
@@ -190,6 +191,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
                 None,
             )),
             ABORTED => Ok((Facts::Aborted, None)),
+            HIDDEN => Ok((Facts::HiddenRedirect, None)),
             TIMEOUT => Ok((Facts::Timeout, None)),
             NOT_A_RESPONSE => Err(Error::new(
                 ErrorCode::InvalidResponse,
@@ -215,9 +217,8 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
 /// the body `attempt.js` read (none for a redirect).
 fn facts_of(resp: &gloo_net::http::Response, out: &Outcome) -> (Facts, bool) {
     let status = resp.status();
-    // A browser's `opaqueredirect` answer is the only one with status 0.
-    if resp.redirected() || (status == 0 && resp.type_() == ResponseType::Opaqueredirect) {
-        return (Facts::HiddenRedirect, false);
+    if (200..300).contains(&status) {
+        return (Facts::status(status), true);
     }
     let headers = resp.headers();
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
@@ -228,9 +229,6 @@ fn facts_of(resp: &gloo_net::http::Response, out: &Outcome) -> (Facts, bool) {
             body: None,
         };
         return (facts, false);
-    }
-    if (200..300).contains(&status) {
-        return (Facts::status(status), true);
     }
     // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
     let facts = Facts::Response {

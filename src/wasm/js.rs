@@ -18,7 +18,7 @@ extern "C" {
 extern "C" {
     /// `kaizalaScan(value, marks)`: whether a parsed answer holds something `marks` names.
     #[wasm_bindgen(js_name = kaizalaScan)]
-    fn scan_js(v: &JsValue, marks: &str) -> u32;
+    fn scan_js(v: &JsValue, marks: &JsValue) -> u32;
 }
 
 /// What `kaizalaScan` answers.
@@ -37,7 +37,7 @@ pub enum Read {
 
 /// `text` as an answer (`None` when it is not JSON, nests past [`MAX_DEPTH`] or holds a number
 /// past a double's range, which `JSON.parse` reads as an infinity).
-pub fn read_answer(text: &JsValue, marks: &str) -> Option<Read> {
+pub fn read_answer(text: &JsValue, marks: &JsValue) -> Option<Read> {
     let js = json_parse(text).ok()?;
     match scan_js(&js, marks) {
         CLEAN => Some(Read::Clean(js)),

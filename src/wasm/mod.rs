@@ -194,6 +194,7 @@ impl KaizalaClient {
             refreshing: RefCell::new(None),
             generation: Cell::new(0),
             listener: RefCell::new(None),
+            marks: Default::default(),
         });
         let stored = inner.load();
         let live_refresh = stored.as_ref().is_some_and(|t| {

@@ -8,7 +8,7 @@ use super::js::{
 use super::store::Store;
 use crate::error::redact;
 use crate::error::{Error, ErrorCode};
-use crate::normalize::{check_kinds, check_shape, marks};
+use crate::normalize::{check_kinds, check_shape};
 use crate::policy::{after_remint, decide, Attempt, Decision, Facts};
 use crate::request::{check_path, url, Base, Body, RequestSpec};
 use crate::throttling::{Limiter, RateLimit};
@@ -18,7 +18,7 @@ use crate::tokens::{
 };
 use js_sys::{Function, Promise};
 use serde_json::Value;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -110,6 +110,9 @@ pub struct Inner {
     pub generation: Cell<u64>,
     /// The global `storage` listener (removed on drop).
     pub listener: RefCell<Option<StorageListener>>,
+    /// Each set of [`crate::normalize::marks`] as one JS string, made on first use: the scan
+    /// keeps its table by it, and the string is not built, copied out and hashed per answer.
+    pub marks: [OnceCell<JsValue>; 3],
 }
 
 impl Drop for Inner {
@@ -252,6 +255,12 @@ impl Inner {
             },
         }
         self.changed();
+    }
+
+    /// The marks of `op`'s answers, as the JS string [`read_answer`] takes.
+    fn marks_js(&self, op: &str) -> &JsValue {
+        let k = crate::normalize::marks_kind(op).min(2);
+        self.marks[k].get_or_init(|| crate::normalize::marks_of(k).into())
     }
 
     fn need(&self, t: &Tokens) -> Need {
@@ -558,9 +567,9 @@ impl Inner {
             attempt.record(&d);
             retry = retry.saturating_add(1);
             match d {
-                Decision::Accept => return accepted(op, ok_body),
+                Decision::Accept => return accepted(op, self.marks_js(op), ok_body),
                 Decision::AcceptFrom(ep) => {
-                    let v = accepted(op, ok_body)?;
+                    let v = accepted(op, self.marks_js(op), ok_body)?;
                     self.relocate(&ep, op)?;
                     return Ok(v);
                 }
@@ -636,13 +645,13 @@ impl Answer {
 
 /// A 2xx body as the JSON value the operation answers: an empty body is `{}`, anything not
 /// JSON or not of the operation's shape is `invalid_response`.
-fn accepted(op: &str, body: Option<OkBody>) -> Result<Answer, Error> {
+fn accepted(op: &str, marks: &JsValue, body: Option<OkBody>) -> Result<Answer, Error> {
     let Some(b) = body.filter(|b| !b.is_blank()) else {
         let value = Value::Object(Default::default());
         check_shape(op, &value)?;
         return Ok(Answer::Tree(value, None));
     };
-    let read = read_answer(&b.js, &marks(op)).ok_or_else(|| {
+    let read = read_answer(&b.js, marks).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidResponse,
             op,
