@@ -10,7 +10,7 @@ const TIMEOUT = 4;
 const NETWORK = 5;
 const NOT_A_RESPONSE = 6;
 const BUILD = 7;
-// A redirect fetch followed anyway (`redirected`), or one a browser hides (`opaqueredirect`).
+// A redirect that fetch followed anyway (`redirected`), or one a browser hides (`opaqueredirect`).
 const HIDDEN = 8;
 
 // Everywhere but Node, fetch is started from a microtask of its own, not from under the wasm
