@@ -61,6 +61,18 @@ async function closed(path, ms = 3_000) {
   return seen.get(path);
 }
 
+/**
+ * After a call to `path` was ended: the server saw its connection close, and `client` still
+ * works (then is freed). Answers the server's record of the request.
+ */
+async function closedAndWorking(client, path) {
+  const s = await closed(path);
+  assert.ok(s && s.closed, 'the server still holds the connection');
+  assert.equal((await client.listGroups()).groups.length, 1, 'the client works after');
+  client.free();
+  return s;
+}
+
 describe('deadlines and aborts (Node, undici)', () => {
   test('a server that never answers: timeout at timeoutMs, and the connection is closed', async () => {
     const client = new kz.KaizalaClient(options(p, { timeoutMs: 300, maxRetries: 0 }));
@@ -69,20 +81,14 @@ describe('deadlines and aborts (Node, undici)', () => {
     await refused(client.request('GET', 'silent'), 'timeout', kz);
     const took = Date.now() - t0;
     assert.ok(took >= 250 && took < 2_000, `gave up after ${took} ms`);
-    const s = await closed('silent');
-    assert.ok(s && s.closed, 'the server still holds the connection');
+    const s = await closedAndWorking(client, 'silent');
     assert.ok(s.closed - s.at < 2_000, `closed ${s.closed - s.at} ms after the request`);
-    assert.equal((await client.listGroups()).groups.length, 1, 'the client works after');
-    client.free();
   });
 
   test('a body that stalls half-way: timeout, and the connection is closed', async () => {
     const client = new kz.KaizalaClient(options(p, { timeoutMs: 300, maxRetries: 0 }));
     await refused(client.request('GET', 'stalls'), 'timeout', kz);
-    const s = await closed('stalls');
-    assert.ok(s && s.closed, 'the server still holds the connection');
-    assert.equal((await client.listGroups()).groups.length, 1, 'the client works after');
-    client.free();
+    await closedAndWorking(client, 'stalls');
   });
 
   test("the caller's signal ends the call at once and closes the connection", async () => {
@@ -92,10 +98,7 @@ describe('deadlines and aborts (Node, undici)', () => {
     const t0 = Date.now();
     await refused(client.request('GET', 'silent/2', { signal: ctl.signal }), 'aborted', kz);
     assert.ok(Date.now() - t0 < 2_000, `took ${Date.now() - t0} ms`);
-    const s = await closed('silent/2');
-    assert.ok(s && s.closed, 'the server still holds the connection');
-    assert.equal((await client.listGroups()).groups.length, 1, 'the client works after');
-    client.free();
+    await closedAndWorking(client, 'silent/2');
   });
 
   test('calls side by side end each on their own deadline', async () => {
