@@ -50,8 +50,11 @@ run rust-tests cargo test --workspace
 count rust-tests
 
 # The wasm suites and the package and page tests run against emulators of their own on free ports;
-# the wasm suites also against a misbehaving platform (tests/support/hostile-server.mjs).
-run emulator-build cargo build --release -q -p kaizala-emulator
+# the wasm suites also against a misbehaving platform (tests/support/hostile-server.mjs). They use
+# the emulator's debug build, which `cargo test` has just built: a release build would add minutes
+# and these suites do not measure speed (`make bench` and `make demo` use the release build).
+export KAIZALA_EMULATOR_PROFILE=dev
+run emulator-build cargo build -q -p kaizala-emulator
 # The headless runner bounds the whole browser suite by one time-out, whose default is close to
 # what the suite takes on a busy 2-core machine: a slow run would fail as "timed out", not a test.
 run wasm-chrome env CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 scripts/with-emulator.sh -- \

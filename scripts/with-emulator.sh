@@ -2,6 +2,8 @@
 # Starts an emulator on a free port, runs a command with KAIZALA_EMULATOR_URL set, then stops it.
 # Usage: scripts/with-emulator.sh [emulator flags --] command...
 # KAIZALA_EMULATOR_LIMIT sets both call limits (default 100000 a minute, so tests are never throttled).
+# KAIZALA_EMULATOR_PROFILE=dev runs the debug build (what `cargo test` already built: `make test`
+# saves a release build of the emulator that way); the default is the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,9 +13,14 @@ if [[ " $* " == *" -- "* ]]; then
   shift
 fi
 
-bin=target/release/kaizala-emulator
+profile="${KAIZALA_EMULATOR_PROFILE:-release}"
+case "$profile" in
+  release) bin=target/release/kaizala-emulator ;;
+  dev) bin=target/debug/kaizala-emulator ;;
+  *) echo "KAIZALA_EMULATOR_PROFILE must be release or dev, not $profile" >&2; exit 2 ;;
+esac
 [ -x "$bin" ] && [ -z "$(find emulator -newer "$bin" -name '*.rs' -print -quit)" ] \
-  || cargo build --release -q -p kaizala-emulator
+  || cargo build --profile "$profile" -q -p kaizala-emulator
 
 out=$(mktemp)
 limit="${KAIZALA_EMULATOR_LIMIT:-100000}"
