@@ -1,7 +1,9 @@
 // One HTTP attempt on the JS side: fetch (never following a redirect) under its time-out and the caller's signal, the body read with a size cap; one promise for the wasm to await.
 
 // What an attempt comes back as (`k` of the outcome; fetch.rs reads it). BODY and HEADERS carry
-// the Response (`r`); BODY also its text (`t`), BUILD the reason the request could not be made.
+// the Response (`r`), except a 2xx's BODY, which carries only its status (`s`): that is all the
+// wasm reads of it. BODY also carries its text (`t`), BUILD the reason the request could not be
+// made.
 const BODY = 0;
 const HEADERS = 1;
 const TOO_LARGE = 2;
@@ -178,7 +180,7 @@ async function exchange(url, init, user, cap, errorCap) {
     ? await r.text()
     : await readCapped(r.body, limit, !ok);
   if (user && user.aborted) return { k: ABORTED };
-  return t === null ? { k: TOO_LARGE } : { k: BODY, r, t };
+  return t === null ? { k: TOO_LARGE } : ok ? { k: BODY, t, s: status } : { k: BODY, r, t };
 }
 
 /**
