@@ -17,7 +17,7 @@ extern "C" {
 #[wasm_bindgen(module = "/src/wasm/answer.js")]
 extern "C" {
     /// `kaizalaScan(value, marks, items)`: whether a parsed answer holds something `marks`
-    /// names, with the kinds of the answer and of its own key `items`.
+    /// names, with the kinds of the answer and of its key `items`.
     #[wasm_bindgen(js_name = kaizalaScan)]
     fn scan_js(v: &JsValue, marks: &JsValue, items: &str) -> u32;
 }
