@@ -39,10 +39,10 @@ extern "C" {
     /// The answer, when one was read (`BODY`) or only its head matters (`HEADERS`).
     #[wasm_bindgen(method, getter)]
     fn r(this: &Outcome) -> Option<web_sys::Response>;
-    /// The status of a 2xx (`BODY` without `r`).
+    /// The status of a 2xx (`OK`).
     #[wasm_bindgen(method, getter)]
     fn s(this: &Outcome) -> u16;
-    /// The body text (`BODY`), or why the request could not be made (`BUILD`).
+    /// The body text (`BODY`, `OK`), or why the request could not be made (`BUILD`).
     #[wasm_bindgen(method, getter)]
     fn t(this: &Outcome) -> Option<String>;
     /// The same text as the JS string it is (not copied).
@@ -62,6 +62,7 @@ const TIMEOUT: u32 = 4;
 const NOT_A_RESPONSE: u32 = 6;
 const BUILD: u32 = 7;
 const HIDDEN: u32 = 8;
+const OK: u32 = 9;
 
 pub fn aborted(op: &str) -> Error {
     Error::new(ErrorCode::Aborted, op, "the call was aborted")
@@ -197,7 +198,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
             HIDDEN => Ok((Facts::HiddenRedirect, None)),
             TIMEOUT => Ok((Facts::Timeout, None)),
             // A 2xx: its status is all the policy reads of it.
-            BODY => Ok((Facts::status(out.s()), Some(OkBody { js: out.t_js() }))),
+            OK => Ok((Facts::status(out.s()), Some(OkBody { js: out.t_js() }))),
             NOT_A_RESPONSE => Err(Error::new(
                 ErrorCode::InvalidResponse,
                 op,
