@@ -77,7 +77,8 @@ async function run(a, f, user, go, unwatch) {
     return await new Promise((ok, no) => {
       a.fail = no;
       go().then((out) => {
-        if (out.r && !a.hooked) foreignFetch = f;
+        // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
+        if ((out.r || out.s) && !a.hooked) foreignFetch = f;
         ok(out);
       }, no);
     });

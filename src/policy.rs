@@ -612,6 +612,27 @@ mod tests {
         }
     }
 
+    /// The binding reads neither the clock nor the dice for a 2xx (two crossings saved per
+    /// call): whatever they would have said, a 2xx is decided the same.
+    #[test]
+    fn success_is_decided_without_the_clock_or_the_dice() {
+        for relocated in [None, Some("https://elsewhere.example/api/")] {
+            let mut base = attempt(true);
+            base.relocated_to = relocated.map(str::to_string);
+            let want = decide(&base, &Facts::status(200));
+            for now_ms in [0, -1, NOW, i64::MAX, i64::MIN] {
+                for jitter in [0.0, 0.999, f64::NAN, -1.0] {
+                    let mut a = base.clone();
+                    a.now_ms = now_ms;
+                    a.jitter = jitter;
+                    for s in [200, 201, 204, 299] {
+                        assert_eq!(decide(&a, &Facts::status(s)), want);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_trusted_308_relocates_and_loops_fail() {
         let mut a = attempt(false);

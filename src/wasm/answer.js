@@ -51,11 +51,20 @@ function scan(v, t, depth) {
   return CLEAN;
 }
 
+// The kind of `x` (3 bits): 0 absent, then null, boolean, number, string, array, object (the
+// order of normalize.rs `Kind`, from 1).
+// (`typeof`'s first letter: b → 2, n → 3, s → 4; what JSON.parse makes is nothing else.)
+function kind(x) {
+  return x === undefined ? 0 : x === null ? 1 : Array.isArray(x) ? 5 : ' bns'.indexOf((typeof x)[0]) + 1 || 6;
+}
+
 /**
  * CLEAN when `v` holds nothing `marks` names, nests at most MAX_DEPTH deep and holds no infinity
  * (a number past a double's range); REFUSED for the last two; MARKED when something is marked
- * (the wasm then reads the answer into the core's tree, which checks the rest).
+ * (the wasm then reads the answer into the core's tree, which checks the rest). Above those two
+ * bits: the kind of `v` (bits 2–4), and of its key `items` (bits 5–7), which the wasm's
+ * shape check reads.
  */
-export function kaizalaScan(v, marks) {
-  return scan(v, table(marks), 0);
+export function kaizalaScan(v, marks, items) {
+  return scan(v, table(marks), 0) | kind(v) << 2 | kind(v?.[items]) << 5;
 }

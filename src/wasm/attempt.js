@@ -1,7 +1,8 @@
 // One HTTP attempt on the JS side: fetch (never following a redirect) under its time-out and the caller's signal, the body read with a size cap; one promise for the wasm to await.
 
 // What an attempt comes back as (`k` of the outcome; fetch.rs reads it). BODY and HEADERS carry
-// the Response (`r`); BODY also its text (`t`), BUILD the reason the request could not be made.
+// the Response (`r`); OK, a 2xx's body, only its status (`s`), all the wasm reads of it. BODY and
+// OK also carry the text (`t`), BUILD the reason the request could not be made.
 const BODY = 0;
 const HEADERS = 1;
 const TOO_LARGE = 2;
@@ -12,6 +13,8 @@ const NOT_A_RESPONSE = 6;
 const BUILD = 7;
 // A redirect that fetch followed anyway (`redirected`), or one a browser hides (`opaqueredirect`).
 const HIDDEN = 8;
+// A 2xx's BODY.
+const OK = 9;
 
 // Everywhere but Node, fetch is started from a microtask of its own, not from under the wasm
 // call: in Chromium a fetch made with wasm frames on the stack is dearer (as is anything that
@@ -178,7 +181,7 @@ async function exchange(url, init, user, cap, errorCap) {
     ? await r.text()
     : await readCapped(r.body, limit, !ok);
   if (user && user.aborted) return { k: ABORTED };
-  return t === null ? { k: TOO_LARGE } : { k: BODY, r, t };
+  return t === null ? { k: TOO_LARGE } : ok ? { k: OK, t, s: status } : { k: BODY, r, t };
 }
 
 /**

@@ -39,7 +39,10 @@ extern "C" {
     /// The answer, when one was read (`BODY`) or only its head matters (`HEADERS`).
     #[wasm_bindgen(method, getter)]
     fn r(this: &Outcome) -> Option<web_sys::Response>;
-    /// The body text (`BODY`), or why the request could not be made (`BUILD`).
+    /// The status of a 2xx (`OK`).
+    #[wasm_bindgen(method, getter)]
+    fn s(this: &Outcome) -> u16;
+    /// The body text (`BODY`, `OK`), or why the request could not be made (`BUILD`).
     #[wasm_bindgen(method, getter)]
     fn t(this: &Outcome) -> Option<String>;
     /// The same text as the JS string it is (not copied).
@@ -59,6 +62,7 @@ const TIMEOUT: u32 = 4;
 const NOT_A_RESPONSE: u32 = 6;
 const BUILD: u32 = 7;
 const HIDDEN: u32 = 8;
+const OK: u32 = 9;
 
 pub fn aborted(op: &str) -> Error {
     Error::new(ErrorCode::Aborted, op, "the call was aborted")
@@ -89,11 +93,11 @@ pub struct OkBody {
 }
 
 impl OkBody {
-    /// Nothing but white space (an empty answer reads as `{}`).
+    /// Nothing but white space, as `str::trim` counts it (an empty answer reads as `{}`). Asked
+    /// only of a text `JSON.parse` refused, so copying it into the wasm costs the common answer
+    /// nothing.
     pub fn is_blank(&self) -> bool {
-        self.js
-            .dyn_ref::<js_sys::JsString>()
-            .is_none_or(|s| s.trim().length() == 0)
+        self.js.as_string().is_none_or(|s| s.trim().is_empty())
     }
 }
 
@@ -193,6 +197,8 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
             ABORTED => Ok((Facts::Aborted, None)),
             HIDDEN => Ok((Facts::HiddenRedirect, None)),
             TIMEOUT => Ok((Facts::Timeout, None)),
+            // A 2xx: its status is all the policy reads of it.
+            OK => Ok((Facts::status(out.s()), Some(OkBody { js: out.t_js() }))),
             NOT_A_RESPONSE => Err(Error::new(
                 ErrorCode::InvalidResponse,
                 op,
@@ -209,33 +215,27 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
             _ => Ok((Facts::NetworkError, None)),
         };
     };
-    let (facts, ok) = facts_of(&resp.into(), &out);
-    Ok((facts, ok.then(|| OkBody { js: out.t_js() })))
+    Ok((facts_of(&resp.into(), &out), None))
 }
 
-/// An answer as the policy's facts, and whether it is a 2xx, whose body stays in JS. `out` holds
-/// the body `attempt.js` read (none for a redirect).
-fn facts_of(resp: &gloo_net::http::Response, out: &Outcome) -> (Facts, bool) {
+/// An answer that is not a 2xx (those come without their Response) as the policy's facts. `out`
+/// holds the body `attempt.js` read (none for a redirect).
+fn facts_of(resp: &gloo_net::http::Response, out: &Outcome) -> Facts {
     let status = resp.status();
-    if (200..300).contains(&status) {
-        return (Facts::status(status), true);
-    }
     let headers = resp.headers();
     if matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let facts = Facts::Response {
+        return Facts::Response {
             status,
             retry_after: None,
             location: headers.get("location"),
             body: None,
         };
-        return (facts, false);
     }
     // Retry-After only matters to a refusal (`policy::decide` reads it for 408, 429 and 5xx).
-    let facts = Facts::Response {
+    Facts::Response {
         status,
         retry_after: headers.get("retry-after"),
         location: None,
         body: Some(out.t().unwrap_or_default()),
-    };
-    (facts, false)
+    }
 }

@@ -16,31 +16,48 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/wasm/answer.js")]
 extern "C" {
-    /// `kaizalaScan(value, marks)`: whether a parsed answer holds something `marks` names.
+    /// `kaizalaScan(value, marks, items)`: whether a parsed answer holds something `marks`
+    /// names, with the kinds of the answer and of its key `items`.
     #[wasm_bindgen(js_name = kaizalaScan)]
-    fn scan_js(v: &JsValue, marks: &JsValue) -> u32;
+    fn scan_js(v: &JsValue, marks: &JsValue, items: &str) -> u32;
 }
 
-/// What `kaizalaScan` answers.
+/// What `kaizalaScan` answers, in its lowest two bits.
 const CLEAN: u32 = 0;
 const MARKED: u32 = 1;
+
+/// A kind as `kaizalaScan` answers it (3 bits): 0 absent, then [`Kind`]'s order from 1.
+fn kind_of_code(c: u32) -> Option<Kind> {
+    const KINDS: [Kind; 6] = [
+        Kind::Null,
+        Kind::Bool,
+        Kind::Number,
+        Kind::String,
+        Kind::Array,
+        Kind::Object,
+    ];
+    KINDS.get((c & 7).checked_sub(1)? as usize).copied()
+}
 
 /// An answer as `JSON.parse` read it from text already in JS (not copied through the wasm's
 /// memory).
 pub enum Read {
     /// Nothing in it is marked (see [`crate::normalize::marks`]): the core would hand it back
-    /// as it came, so it is not read into the core's tree.
-    Clean(JsValue),
+    /// as it came, so it is not read into the core's tree. With its kind, and that of its
+    /// `items` key (`None`: it has none).
+    Clean(JsValue, Kind, Option<Kind>),
     /// Something is: the core's tree of it, and the JS value.
     Tree(Value, JsValue),
 }
 
 /// `text` as an answer (`None` when it is not JSON, nests past [`MAX_DEPTH`] or holds a number
-/// past a double's range, which `JSON.parse` reads as an infinity).
-pub fn read_answer(text: &JsValue, marks: &JsValue) -> Option<Read> {
+/// past a double's range, which `JSON.parse` reads as an infinity). The kinds of a clean one are
+/// read in the same call into JS as the scan, not one crossing per question.
+pub fn read_answer(text: &JsValue, marks: &JsValue, items: &str) -> Option<Read> {
     let js = json_parse(text).ok()?;
-    match scan_js(&js, marks) {
-        CLEAN => Some(Read::Clean(js)),
+    let r = scan_js(&js, marks, items);
+    match r & 3 {
+        CLEAN => Some(Read::Clean(js, kind_of_code(r >> 2)?, kind_of_code(r >> 5))),
         MARKED => Some(Read::Tree(tree_of(&js)?, js)),
         _ => None,
     }
@@ -54,23 +71,6 @@ pub fn parse_json_text(text: &str) -> Option<Value> {
 /// What `JSON.parse` read, as the core's tree (`None` past [`MAX_DEPTH`] or for an infinity).
 pub fn tree_of(js: &JsValue) -> Option<Value> {
     to_value(js, 0, true)
-}
-
-/// The kind of a JS value as JSON (what is neither of the others is an object).
-pub fn kind(v: &JsValue) -> Kind {
-    if v.is_string() {
-        Kind::String
-    } else if v.as_f64().is_some() {
-        Kind::Number
-    } else if v.as_bool().is_some() {
-        Kind::Bool
-    } else if v.is_null() {
-        Kind::Null
-    } else if js_sys::Array::is_array(v) {
-        Kind::Array
-    } else {
-        Kind::Object
-    }
 }
 
 /// What the binding turns into a promise.
@@ -154,6 +154,10 @@ pub fn to_js(v: &Value) -> JsValue {
 /// A JS argument as JSON (`undefined`/`null` → `null`). Functions and other non-data values are
 /// refused naming `field`.
 pub fn from_js(op: &str, field: &str, v: &JsValue) -> Result<Value, Error> {
+    // Most calls leave their options out: one crossing answers for them.
+    if v.is_undefined() {
+        return Ok(Value::Null);
+    }
     to_value(v, 0, false).ok_or_else(|| {
         Error::invalid(
             op,
@@ -259,6 +263,9 @@ pub fn opt_str_arg(op: &str, field: &str, v: &JsValue) -> Result<Option<String>,
 /// The `signal` of a call's last argument (or of its options object).
 pub fn signal_of(op: &str, sources: &[&JsValue]) -> Result<Option<web_sys::AbortSignal>, Error> {
     for src in sources {
+        if src.is_undefined() {
+            continue;
+        }
         let s = get(src, "signal");
         if is_nullish(&s) {
             continue;

@@ -270,7 +270,9 @@ impl KaizalaClient {
     #[wasm_bindgen(js_name = __call)]
     pub fn call(&self, index: u32, args: Array) -> Promise {
         let mut a = methods::Args::default();
-        for (i, slot) in a.iter_mut().enumerate() {
+        // Only the arguments given are read (one crossing each); the rest stay `undefined`.
+        let given = args.length() as usize;
+        for (i, slot) in a.iter_mut().enumerate().take(given) {
             *slot = args.get(i as u32);
         }
         self.start(index as usize, &a)

@@ -43,6 +43,32 @@ describe('2xx answers of the wrong shape', () => {
     await refused(client.listGroups(), 'invalid_response', kz);
   });
 
+  // The kinds of a clean answer are read in JS beside the scan: each one must come back as itself.
+  for (const [groups, says] of [
+    [undefined, 'has no `groups` list'],
+    [null, 'has no `groups` list'],
+    [true, 'has a boolean for `groups` where a list was expected'],
+    [7, 'has a number for `groups` where a list was expected'],
+    ['g1', 'has a string for `groups` where a list was expected'],
+    [{ g: 1 }, 'has an object for `groups` where a list was expected'],
+  ]) {
+    test(`groups as ${JSON.stringify(groups)}: listGroups says the answer ${says}`, async () => {
+      answer = { groups, more: [1] };
+      const client = new kz.KaizalaClient(options(p));
+      const e = await refused(client.listGroups(), 'invalid_response', kz);
+      assert.equal(e.message, `listGroups: the answer ${says}`);
+    });
+  }
+
+  for (const [body, kind] of [['"ok"', 'a string'], ['[]', 'an array'], ['1', 'a number'], ['false', 'a boolean'], ['null', 'null']]) {
+    test(`${body} where an object is expected: the message names ${kind}`, async () => {
+      answer = body;
+      const client = new kz.KaizalaClient(options(p));
+      const e = await refused(client.getGroup('g1'), 'invalid_response', kz);
+      assert.equal(e.message, `getGroup: the answer is ${kind} where an object was expected`);
+    });
+  }
+
   test('a list that is not a list: the listings behind exports and imports', async () => {
     answer = { members: { m: 1 }, subscribers: 7 };
     const client = new kz.KaizalaClient(options(p));
