@@ -58,6 +58,18 @@ impl Facts {
             body: None,
         }
     }
+
+    /// A 2xx: [`decide`] accepts it without reading the clock ([`Attempt::now_ms`]) or the dice
+    /// ([`Attempt::jitter`]), so a caller need not fetch them for it.
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self,
+            Facts::Response {
+                status: 200..=299,
+                ..
+            }
+        )
+    }
 }
 
 /// The state of one call across its attempts. [`Attempt::record`] advances it.

@@ -561,15 +561,8 @@ impl Inner {
                 retry,
                 t0.map(|t0| (status, js_sys::Date::now() - t0)),
             );
-            // `decide` reads neither the clock nor the dice for a 2xx: the common answer does
-            // without both crossings.
-            if !matches!(
-                facts,
-                Facts::Response {
-                    status: 200..=299,
-                    ..
-                }
-            ) {
+            // The common answer (a 2xx) does without both crossings.
+            if !facts.is_success() {
                 attempt.now_ms = now();
                 attempt.jitter = js_sys::Math::random();
             }
