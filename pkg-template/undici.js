@@ -14,6 +14,10 @@ const ABORTED = 3;
 
 const UNDICI = Symbol.for('undici.globalDispatcher.1');
 let foreignFetch;
+// The `fetch` last seen to dispatch through the dispatcher it was given: its requests hold the
+// process open by their sockets. Any other one's attempts ask attempt.js's timer to hold it, so
+// that one which never settles still ends at its deadline.
+let directFetch;
 
 /**
  * One attempt's state. Kept for the next attempt once it ended on its own (at most a few are
@@ -30,6 +34,7 @@ class Run {
     this.stop = undefined;
     this.fail = undefined;
     this.hooked = false;
+    this.hold = false;
     this.reason = undefined;
     this.d = { dispatch: (opts, handler) => this.dispatch(opts, handler) };
     this.abort = () => this.end(ABORTED);
@@ -78,7 +83,8 @@ async function run(a, f, user, go, unwatch) {
       a.fail = no;
       go().then((out) => {
         // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
-        if ((out.r || out.s) && !a.hooked) foreignFetch = f;
+        if (a.hooked) directFetch = f;
+        else if (out.r || out.s) foreignFetch = f;
         ok(out);
       }, no);
     });
@@ -100,6 +106,7 @@ function undiciRunner(watch, unwatch) {
     const a = spare.pop() || new Run();
     a.reason = reason;
     a.at = performance.now() + timeoutMs;
+    a.hold = f !== directFetch;
     watch(a);
     init.dispatcher = a.d;
     return run(a, f, user, go, unwatch);
