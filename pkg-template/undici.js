@@ -74,28 +74,35 @@ function listen(user, how, f) {
   }
 }
 
-async function run(a, f, user, go, unwatch) {
+function run(a, f, user, go, unwatch) {
   listen(user, 'addEventListener', a.abort);
-  try {
-    // The attempt ends at its deadline even where the request cannot be stopped yet (not
-    // connected) or at all (a fetch that does not dispatch through undici).
-    return await new Promise((ok, no) => {
-      a.fail = no;
-      go().then((out) => {
-        // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
-        if (a.hooked) directFetch = f;
-        else if (out.r || out.s) foreignFetch = f;
-        ok(out);
-      }, no);
-    });
-  } finally {
+  // Once, when the attempt settles or is ended (a later settling of `go()` finds it done).
+  const done = () => {
     listen(user, 'removeEventListener', a.abort);
     unwatch(a);
     a.stop = undefined;
     a.fail = undefined;
     a.hooked = false;
     if (!a.why && spare.length < SPARES) spare.push(a);
-  }
+  };
+  // The attempt ends at its deadline even where the request cannot be stopped yet (not
+  // connected) or at all (a fetch that does not dispatch through undici).
+  return new Promise((ok, no) => {
+    a.fail = (why) => {
+      done();
+      no(why);
+    };
+    go().then((out) => {
+      if (a.hooked) directFetch = f;
+      // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
+      else if (out.r || out.s) foreignFetch = f;
+      if (a.fail) done();
+      ok(out);
+    }, (e) => {
+      if (a.fail) done();
+      no(e);
+    });
+  });
 }
 
 /** The runner `__attemptRunner` makes (see attempt.js), with attempt.js's deadlines. */

@@ -137,10 +137,10 @@ function unwatch(a) {
 
 // What runs an attempt where the package's entry knows a cheaper way than a signal to stop a
 // request: made by the Node entry (pkg-template/undici.js, undici's dispatcher) from [`watch`]
-// and [`unwatch`] (its records say whether they `hold` the process). A runner gets `(init, timeoutMs, user, reason, go)`, may add to `init`, and
-// answers nothing (the attempt runs under a signal, below) or a promise of `go()`'s outcome that
-// rejects with TIMEOUT (4) or ABORTED (3) when it stopped the attempt (with anything else, a
-// network failure).
+// and [`unwatch`] (its records say whether they `hold` the process). A runner gets `(init,
+// timeoutMs, user, reason, go)`, may add to `init`, and answers nothing (the attempt runs under a
+// signal, [`underSignal`]) or a promise of `go()`'s outcome that rejects with TIMEOUT (4) or
+// ABORTED (3) when it stopped the attempt (with anything else, a network failure).
 let runner;
 
 /** Sets the runner: `make(watch, unwatch)` (see above). */
@@ -175,7 +175,8 @@ async function exchange(url, init, user, cap, errorCap) {
   }
   const ok = status >= 200 && status < 300;
   const limit = ok ? cap : Math.min(cap, errorCap);
-  const declared = declaredLength(r.headers.get('content-length'));
+  const h = r.headers;
+  const declared = declaredLength(h.get('content-length'));
   if (ok && declared > limit) {
     cancel(r.body);
     return { k: TOO_LARGE };
@@ -185,7 +186,7 @@ async function exchange(url, init, user, cap, errorCap) {
   // and refuses a message that also says chunked), so it is read in one step. Otherwise (a
   // cross-origin answer hides its content coding, and a small compressed body can unpack to
   // gigabytes) it goes through the capped reader.
-  const coding = r.headers.get('content-encoding');
+  const coding = h.get('content-encoding');
   const t = (inNode || r.type === 'basic') && declared <= limit
     && (coding === null || coding.trim().toLowerCase() === 'identity')
     ? await r.text()
@@ -197,12 +198,10 @@ async function exchange(url, init, user, cap, errorCap) {
 /**
  * One attempt: `init` built from the call's method, header lines (`name\nvalue\n…`, or
  * `undefined` for none), token, content type and body (`text` or a FormData `form`), then
- * [`exchange`] under the runner or
- * under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is dropped
- * and the listener removed when the attempt ends. Never rejects.
+ * [`exchange`] under the runner or [`underSignal`]. A promise that never rejects.
  */
-export async function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
-  if (user && user.aborted) return { k: ABORTED };
+export function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
+  if (user && user.aborted) return Promise.resolve({ k: ABORTED });
   // Never followed by fetch: a token, a secret or a body must not be carried to wherever a
   // server points; the policy decides (and in browsers sees only that there was one). Headers as
   // a plain object: fetch checks the values itself (a refused one is the BUILD outcome).
@@ -230,13 +229,16 @@ export async function kaizalaAttempt(url, method, headerLines, token, type, text
   }
   const go = () => exchange(url, init, user, cap, errorCap);
   const run = runner && runner(init, timeoutMs, user, reason, go);
-  if (run) {
-    try {
-      return await run;
-    } catch (e) {
-      return { k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK };
-    }
-  }
+  return run
+    ? run.then(undefined, (e) => ({ k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK }))
+    : underSignal(init, timeoutMs, user, go);
+}
+
+/**
+ * `go()` under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is
+ * dropped and the listener removed when the attempt ends. Never rejects.
+ */
+async function underSignal(init, timeoutMs, user, go) {
   const ctl = new AbortController();
   const abort = () => ctl.abort(reason);
   const a = { at: performance.now() + timeoutMs, end: abort, hold: true };
