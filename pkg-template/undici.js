@@ -14,6 +14,10 @@ const ABORTED = 3;
 
 const UNDICI = Symbol.for('undici.globalDispatcher.1');
 let foreignFetch;
+// The `fetch` last seen to dispatch through the dispatcher it was given: its requests hold the
+// process open by their sockets. Any other one's attempts ask attempt.js's timer to hold it, so
+// that one which never settles still ends at its deadline.
+let directFetch;
 
 /**
  * One attempt's state. Kept for the next attempt once it ended on its own (at most a few are
@@ -30,6 +34,7 @@ class Run {
     this.stop = undefined;
     this.fail = undefined;
     this.hooked = false;
+    this.hold = false;
     this.reason = undefined;
     this.d = { dispatch: (opts, handler) => this.dispatch(opts, handler) };
     this.abort = () => this.end(ABORTED);
@@ -69,27 +74,35 @@ function listen(user, how, f) {
   }
 }
 
-async function run(a, f, user, go, unwatch) {
+function run(a, f, user, go, unwatch) {
   listen(user, 'addEventListener', a.abort);
-  try {
-    // The attempt ends at its deadline even where the request cannot be stopped yet (not
-    // connected) or at all (a fetch that does not dispatch through undici).
-    return await new Promise((ok, no) => {
-      a.fail = no;
-      go().then((out) => {
-        // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
-        if ((out.r || out.s) && !a.hooked) foreignFetch = f;
-        ok(out);
-      }, no);
-    });
-  } finally {
+  // Once, when the attempt settles or is ended (a later settling of `go()` finds it done).
+  const done = () => {
     listen(user, 'removeEventListener', a.abort);
     unwatch(a);
     a.stop = undefined;
     a.fail = undefined;
     a.hooked = false;
     if (!a.why && spare.length < SPARES) spare.push(a);
-  }
+  };
+  // The attempt ends at its deadline even where the request cannot be stopped yet (not
+  // connected) or at all (a fetch that does not dispatch through undici).
+  return new Promise((ok, no) => {
+    a.fail = (why) => {
+      done();
+      no(why);
+    };
+    go().then((out) => {
+      if (a.hooked) directFetch = f;
+      // An answer (a Response, or a 2xx's status) that never went through the dispatcher.
+      else if (out.r || out.s) foreignFetch = f;
+      if (a.fail) done();
+      ok(out);
+    }, (e) => {
+      if (a.fail) done();
+      no(e);
+    });
+  });
 }
 
 /** The runner `__attemptRunner` makes (see attempt.js), with attempt.js's deadlines. */
@@ -100,6 +113,7 @@ function undiciRunner(watch, unwatch) {
     const a = spare.pop() || new Run();
     a.reason = reason;
     a.at = performance.now() + timeoutMs;
+    a.hold = f !== directFetch;
     watch(a);
     init.dispatcher = a.d;
     return run(a, f, user, go, unwatch);

@@ -75,7 +75,7 @@ impl Facts {
 /// The state of one call across its attempts. [`Attempt::record`] advances it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
-    pub operation: String,
+    pub operation: &'static str,
     pub repeat_safe: bool,
     /// A 401 may be cured by minting a new access token (calls made with an access token).
     pub refreshable: bool,
@@ -109,7 +109,7 @@ pub struct Attempt {
 impl Attempt {
     pub fn new(spec: &RequestSpec) -> Attempt {
         Attempt {
-            operation: spec.operation.to_string(),
+            operation: spec.operation,
             repeat_safe: spec.repeat_safe,
             refreshable: spec.auth == AuthKind::AccessToken,
             relocatable: spec.base == Base::Endpoint,
@@ -255,7 +255,7 @@ fn relocate(a: &Attempt, endpoint: String) -> Decision {
     if a.hops >= MAX_HOPS {
         return Decision::Fail(Error::new(
             ErrorCode::RelocationLoop,
-            &a.operation,
+            a.operation,
             format!(
                 "the endpoint moved more than {MAX_HOPS} times during one call; last to {endpoint}"
             ),
@@ -265,9 +265,7 @@ fn relocate(a: &Attempt, endpoint: String) -> Decision {
 }
 
 fn refused(a: &Attempt, status: u16, message: String) -> Decision {
-    Decision::Fail(
-        Error::new(ErrorCode::RedirectRefused, &a.operation, message).with_status(status),
-    )
+    Decision::Fail(Error::new(ErrorCode::RedirectRefused, a.operation, message).with_status(status))
 }
 
 /// A 301, 302, 303, 307 or 308 answer (fetch never follows one itself).
@@ -300,7 +298,7 @@ fn redirect(a: &Attempt, status: u16, location: Option<&str>) -> Decision {
         return Decision::Fail(
             Error::new(
                 ErrorCode::InvalidResponse,
-                &a.operation,
+                a.operation,
                 "the server answered a redirect without a Location",
             )
             .with_status(status),
@@ -348,7 +346,7 @@ pub fn after_remint(a: &Attempt, fresh_endpoint: Option<&str>) -> Option<Error> 
         (Some(old), Some(new)) if !same(old, new) => None,
         _ => Some(Error::new(
             ErrorCode::RedirectRefused,
-            &a.operation,
+            a.operation,
             "the endpoint answered with a redirect whose target is not shown here (fetch in a browser), and the auth server still names the same endpoint; the call was not sent anywhere else",
         )),
     }
@@ -364,9 +362,9 @@ fn unknown_fate(
     body: &str,
 ) -> Decision {
     let base = if status != 0 {
-        from_http(&a.operation, status, body)
+        from_http(a.operation, status, body)
     } else {
-        Error::new(code, &a.operation, what)
+        Error::new(code, a.operation, what)
     };
     let base = Error { code, ..base };
     if !a.repeat_safe {
@@ -414,7 +412,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
         Facts::Aborted => {
             return Decision::Fail(Error::new(
                 ErrorCode::Aborted,
-                &a.operation,
+                a.operation,
                 "the call was aborted",
             ))
         }
@@ -441,7 +439,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
         Facts::TooLarge { limit } => {
             return Decision::Fail(Error::new(
                 ErrorCode::TooLarge,
-                &a.operation,
+                a.operation,
                 format!("the answer is larger than maxResponseBytes ({limit} bytes) and was not read; the call itself succeeded"),
             ))
         }
@@ -456,7 +454,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
             if a.hops >= MAX_HOPS {
                 return Decision::Fail(Error::new(
                     ErrorCode::RelocationLoop,
-                    &a.operation,
+                    a.operation,
                     format!("the endpoint moved more than {MAX_HOPS} times during one call"),
                 ));
             }
@@ -500,7 +498,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
                         a.max_total_wait_ms
                     )
                 };
-                let e = from_http(&a.operation, status, body);
+                let e = from_http(a.operation, status, body);
                 return Decision::Fail(Error {
                     message: format!("{} ({why}); retry after {} s", e.message, secs_text(ms)),
                     retry_after: Some(secs(ms)),
@@ -514,7 +512,7 @@ pub fn decide(a: &Attempt, f: &Facts) -> Decision {
         }
         408 => unknown_fate(a, ErrorCode::Timeout, status, "", retry_ms, body),
         500..=599 => unknown_fate(a, ErrorCode::Server, status, "", retry_ms, body),
-        _ => Decision::Fail(from_http(&a.operation, status, body)),
+        _ => Decision::Fail(from_http(a.operation, status, body)),
     }
 }
 

@@ -300,11 +300,14 @@ pub fn header_value_ok(v: &str) -> bool {
 
 /// Joins segments with `/`, percent-encoding each one.
 pub fn path(segments: &[&str]) -> String {
-    segments
-        .iter()
-        .map(|s| encode_component(s))
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut p = String::new();
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            p.push('/');
+        }
+        p.push_str(&encode_component(s));
+    }
+    p
 }
 
 /// The OAuth root as the caller spelled it: trailing `/` and a final `Authorize` or `token`
@@ -339,9 +342,13 @@ pub fn oauth_join(oauth_url: &str, path: &str) -> String {
 /// base says). The path is used as built (already encoded); query keys and values are encoded.
 pub fn url(base_url: &str, spec: &RequestSpec) -> String {
     let mut u = match spec.base {
-        Base::Endpoint => format!("{}/v1/{}", base_url.trim_end_matches('/'), spec.path),
-        Base::Auth => format!("{}/{}", base_url.trim_end_matches('/'), spec.path),
         Base::OAuth => oauth_join(base_url, &spec.path),
+        base => {
+            let mut u = base_url.trim_end_matches('/').to_string();
+            u.push_str(if base == Base::Endpoint { "/v1/" } else { "/" });
+            u.push_str(&spec.path);
+            u
+        }
     };
     for (i, (k, v)) in spec.query.iter().enumerate() {
         u.push(if i == 0 { '?' } else { '&' });

@@ -80,13 +80,17 @@ async function readCapped(body, cap, truncate) {
   return new TextDecoder().decode(bytes);
 }
 
-// Attempts in flight (`{at, end}`: the deadline on `performance.now()`'s clock, and what ends
-// the attempt, given TIMEOUT), under one timer armed for the earliest deadline and left armed when
-// an attempt ends: a timer set and cleared per attempt costs more than the rest of the attempt's
-// own work. In Node the timer holds the process open only while an attempt is in flight.
+// Attempts in flight (`{at, end, hold}`: the deadline on `performance.now()`'s clock, what ends
+// the attempt, given TIMEOUT, and whether it must hold a Node process open), under one timer armed
+// for the earliest deadline and left armed when an attempt ends: a timer set and cleared per
+// attempt costs more than the rest of the attempt's own work.
 const live = new Set();
 let timer;
 let armedAt = Infinity;
+// In Node the timer holds the process open only while an attempt in flight holds it: one whose
+// fetch nothing else may hold it for (a mock, a polyfill). Node's own fetch holds it by its socket,
+// and a referenced timer, or one referenced and let go per attempt, makes every call dearer.
+let holding = 0;
 
 function arm(at) {
   if (timer !== undefined) clearTimeout(timer);
@@ -94,6 +98,12 @@ function arm(at) {
   // A deadline already past fires at once (a negative delay is none); one the timer reaches
   // early is armed again. `timeoutMs` is at most an hour, well within setTimeout's range.
   timer = setTimeout(expire, at - performance.now());
+  if (!holding && timer.unref) timer.unref();
+}
+
+/** Takes `a` off the attempts in flight (once). */
+function drop(a) {
+  if (live.delete(a) && a.hold) holding--;
 }
 
 /** Ends every attempt past its deadline; arms the timer for the next one. */
@@ -104,7 +114,7 @@ function expire() {
   let next = Infinity;
   for (const a of live) {
     if (a.at <= now) {
-      live.delete(a);
+      drop(a);
       a.end(TIMEOUT);
     } else if (a.at < next) {
       next = a.at;
@@ -117,20 +127,20 @@ function expire() {
 function watch(a) {
   live.add(a);
   if (a.at < armedAt) arm(a.at);
-  else if (live.size === 1 && timer.ref) timer.ref();
+  if (a.hold && holding++ === 0 && timer.ref) timer.ref();
 }
 
 function unwatch(a) {
-  live.delete(a);
-  if (!live.size && timer !== undefined && timer.unref) timer.unref();
+  drop(a);
+  if (!holding && timer !== undefined && timer.unref) timer.unref();
 }
 
 // What runs an attempt where the package's entry knows a cheaper way than a signal to stop a
 // request: made by the Node entry (pkg-template/undici.js, undici's dispatcher) from [`watch`]
-// and [`unwatch`]. A runner gets `(init, timeoutMs, user, reason, go)`, may add to `init`, and
-// answers nothing (the attempt runs under a signal, below) or a promise of `go()`'s outcome that
-// rejects with TIMEOUT (4) or ABORTED (3) when it stopped the attempt (with anything else, a
-// network failure).
+// and [`unwatch`] (its records say whether they `hold` the process). A runner gets `(init,
+// timeoutMs, user, reason, go)`, may add to `init`, and answers nothing (the attempt runs under a
+// signal, [`underSignal`]) or a promise of `go()`'s outcome that rejects with TIMEOUT (4) or
+// ABORTED (3) when it stopped the attempt (with anything else, a network failure).
 let runner;
 
 /** Sets the runner: `make(watch, unwatch)` (see above). */
@@ -165,7 +175,8 @@ async function exchange(url, init, user, cap, errorCap) {
   }
   const ok = status >= 200 && status < 300;
   const limit = ok ? cap : Math.min(cap, errorCap);
-  const declared = declaredLength(r.headers.get('content-length'));
+  const h = r.headers;
+  const declared = declaredLength(h.get('content-length'));
   if (ok && declared > limit) {
     cancel(r.body);
     return { k: TOO_LARGE };
@@ -175,7 +186,7 @@ async function exchange(url, init, user, cap, errorCap) {
   // and refuses a message that also says chunked), so it is read in one step. Otherwise (a
   // cross-origin answer hides its content coding, and a small compressed body can unpack to
   // gigabytes) it goes through the capped reader.
-  const coding = r.headers.get('content-encoding');
+  const coding = h.get('content-encoding');
   const t = (inNode || r.type === 'basic') && declared <= limit
     && (coding === null || coding.trim().toLowerCase() === 'identity')
     ? await r.text()
@@ -185,41 +196,52 @@ async function exchange(url, init, user, cap, errorCap) {
 }
 
 /**
- * One attempt: `init` built from the call's method, header lines (`name\nvalue\n…`), token,
- * content type and body (`text` or a FormData `form`), then [`exchange`] under the runner or
- * under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is dropped
- * and the listener removed when the attempt ends. Never rejects.
+ * One attempt: `init` built from the call's method, header lines (`name\nvalue\n…`, or
+ * `undefined` for none), token, content type and body (`text` or a FormData `form`), then
+ * [`exchange`] under the runner or [`underSignal`]. A promise that never rejects.
  */
-export async function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
-  if (user && user.aborted) return { k: ABORTED };
+export function kaizalaAttempt(url, method, headerLines, token, type, text, form, noStore, timeoutMs, user, cap, errorCap) {
+  if (user && user.aborted) return Promise.resolve({ k: ABORTED });
   // Never followed by fetch: a token, a secret or a body must not be carried to wherever a
   // server points; the policy decides (and in browsers sees only that there was one). Headers as
   // a plain object: fetch checks the values itself (a refused one is the BUILD outcome).
   const headers = {};
-  const lines = headerLines.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) headers[lines[i]] = lines[i + 1];
+  if (headerLines !== undefined) {
+    const lines = headerLines.split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) headers[lines[i]] = lines[i + 1];
+  }
   if (token !== undefined) headers.accessToken = token;
   if (type !== undefined) headers['Content-Type'] = type;
-  const init = { method, redirect: 'manual', headers };
-  if (noStore) init.cache = 'no-store';
-  if (text !== undefined) init.body = text;
-  else if (form !== undefined) init.body = form;
+  // Every member the attempt may set, set here (an absent one as `undefined`, which fetch reads as
+  // absent): each call hands fetch an init of the same shape, which fetch reads faster.
+  const init = {
+    method,
+    redirect: 'manual',
+    headers,
+    cache: noStore ? 'no-store' : undefined,
+    body: text !== undefined ? text : form,
+    signal: undefined,
+    dispatcher: undefined,
+  };
   if (!reason) {
     reason = new Error('the call was aborted');
     reason.name = 'AbortError';
   }
   const go = () => exchange(url, init, user, cap, errorCap);
   const run = runner && runner(init, timeoutMs, user, reason, go);
-  if (run) {
-    try {
-      return await run;
-    } catch (e) {
-      return { k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK };
-    }
-  }
+  return run
+    ? run.then(undefined, (e) => ({ k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK }))
+    : underSignal(init, timeoutMs, user, go);
+}
+
+/**
+ * `go()` under a controller aborted at the `timeoutMs` deadline or by `user`; the deadline is
+ * dropped and the listener removed when the attempt ends. Never rejects.
+ */
+async function underSignal(init, timeoutMs, user, go) {
   const ctl = new AbortController();
   const abort = () => ctl.abort(reason);
-  const a = { at: performance.now() + timeoutMs, end: abort };
+  const a = { at: performance.now() + timeoutMs, end: abort, hold: true };
   watch(a);
   const listen = (how) => {
     try {

@@ -20,7 +20,7 @@ extern "C" {
     fn attempt_js(
         url: &str,
         method: &str,
-        headers: &str,
+        headers: Option<&str>,
         token: Option<&str>,
         content_type: Option<&str>,
         text: Option<&str>,
@@ -164,7 +164,7 @@ pub async fn attempt(a: Attempt<'_>) -> Result<(Facts, Option<OkBody>), Error> {
     let p = attempt_js(
         u,
         spec.method.as_str(),
-        &lines,
+        Some(lines.as_str()).filter(|l| !l.is_empty()),
         token,
         content_type,
         text.as_deref(),

@@ -499,7 +499,6 @@ impl Inner {
         let mut attempt = Attempt::new(&spec);
         attempt.max_retries = self.max_retries;
         attempt.auth_url = Some(self.auth_url.clone());
-        let call_secrets = spec_secrets(&spec);
         let mut retry = 0u32;
         // Refreshes the token lookup itself may make in this call (one; the 401 refresh and the
         // fresh endpoints of hidden redirects are the policy's).
@@ -546,7 +545,7 @@ impl Inner {
             } = &mut facts
             {
                 let mut secrets = self.secrets();
-                secrets.extend(call_secrets.iter().cloned());
+                secrets.extend(spec_secrets(&spec));
                 let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
                 *text = redact(text, &refs);
             }

@@ -153,6 +153,29 @@ console.log(JSON.stringify({ code, ms, signals: inits.map((i) => i.signal instan
     assert.deepEqual(r.result.signals, [false, false, true], 'a fetch seen not to use undici gets a signal');
   });
 
+  test("while Node's own fetch is in flight, the deadline timer holds nothing (its socket holds the process)", async () => {
+    // A timer referenced while a request is in flight, or referenced and let go per attempt,
+    // makes every call dearer; the request's socket already keeps the process open.
+    const source = `
+import { KaizalaClient } from 'kaizala';
+const client = new KaizalaClient(JSON.parse(process.env.HOSTILE_OPTIONS));
+await client.listGroups();
+const slow = client.request('GET', 'slow');
+await new Promise((r) => setTimeout(r, 200));
+const during = process.getActiveResourcesInfo();
+const answer = await slow;
+console.log(JSON.stringify({ during, answer }));
+`;
+    const r = await runChild('hostile-deadline-unheld.mjs', source, {
+      timeoutMs: 30_000,
+      env: { HOSTILE_OPTIONS: JSON.stringify(options(p, { timeoutMs: 30_000 })) },
+    });
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    assert.deepEqual(r.result.answer, { groups: [] });
+    assert.ok(r.result.during.includes('TCPSocketWrap'), r.result.during.join());
+    assert.ok(!r.result.during.includes('Timeout'), `a referenced timer during the call: ${r.result.during.join()}`);
+  });
+
   test('nothing keeps the process alive once the calls are done', async () => {
     const source = `
 import { KaizalaClient } from 'kaizala';
