@@ -214,7 +214,7 @@ function direct(a, url, headers, user, cap, errorCap) {
           if (user && user.aborted) return stop({ k: ABORTED });
           if (s === 301 || s === 302 || s === 303 || s === 307 || s === 308) {
             const r = head(s, raw);
-            return stop(r ? { k: HEADERS, r } : undefined), false;
+            return stop(r ? { k: HEADERS, r } : { k: NETWORK }), false;
           }
           const ok2 = s >= 200 && s < 300;
           limit = ok2 ? cap : Math.min(cap, errorCap);
