@@ -145,6 +145,7 @@ own=${own//,/, }
 {
   echo "$header"
   echo "import { readFileSync } from 'node:fs';"
+  echo "import zlib from 'node:zlib';"
   echo "import * as raw from '../web/kaizala.js';"
   echo "import { wrap, $own } from '../web/api.js';"
   echo

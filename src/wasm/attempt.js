@@ -138,9 +138,10 @@ function unwatch(a) {
 // What runs an attempt where the package's entry knows a cheaper way than a signal to stop a
 // request: made by the Node entry (pkg-template/undici.js, undici's dispatcher) from [`watch`]
 // and [`unwatch`] (its records say whether they `hold` the process). A runner gets `(init,
-// timeoutMs, user, reason, go)`, may add to `init`, and answers nothing (the attempt runs under a
-// signal, [`underSignal`]) or a promise of `go()`'s outcome that rejects with TIMEOUT (4) or
-// ABORTED (3) when it stopped the attempt (with anything else, a network failure).
+// timeoutMs, user, reason, go, url, cap, errorCap)`, may add to `init`, and answers nothing (the
+// attempt runs under a signal, [`underSignal`]) or a promise of `go()`'s outcome, or of the same
+// outcome reached its own way, that rejects with TIMEOUT (4) or ABORTED (3) when it stopped the
+// attempt (with anything else, a network failure).
 let runner;
 
 /** Sets the runner: `make(watch, unwatch)` (see above). */
@@ -228,7 +229,7 @@ export function kaizalaAttempt(url, method, headerLines, token, type, text, form
     reason.name = 'AbortError';
   }
   const go = () => exchange(url, init, user, cap, errorCap);
-  const run = runner && runner(init, timeoutMs, user, reason, go);
+  const run = runner && runner(init, timeoutMs, user, reason, go, url, cap, errorCap);
   return run
     ? run.then(undefined, (e) => ({ k: user && user.aborted ? ABORTED : e === ABORTED || e === TIMEOUT ? e : NETWORK }))
     : underSignal(init, timeoutMs, user, go);

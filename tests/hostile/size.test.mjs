@@ -5,9 +5,19 @@
 // a server here that streams lazily and stops when the client goes away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
 import { json, options, platform, runChild, streamJson } from './helpers.mjs';
 
 const MB = 1024 * 1024;
+/** Content-coded answers, whatever the request asked for: 16 MiB in under 1 MB, and a small one. */
+const coded = {
+  'gzip/bomb': ['gzip', zlib.gzipSync(Buffer.from(`{"groups":[],"pad":"${'a'.repeat(16 * MB)}"}`)), 200],
+  'gzip/plain': ['gzip', zlib.gzipSync(Buffer.from('{"groups":[{"groupId":"g2","groupName":"Zipped"}]}')), 200],
+  'deflate/plain': ['deflate', zlib.deflateSync(Buffer.from('{"groups":[{"groupId":"g3","groupName":"Deflated"}]}')), 200],
+  'br/plain': ['br', zlib.brotliCompressSync(Buffer.from('{"groups":[{"groupId":"g4","groupName":"Brotli"}]}')), 200],
+  'gzip/error': ['gzip', zlib.gzipSync(Buffer.from(`{"errorCode":"E1","message":"no${' such'.repeat(MB)}"}`)), 404],
+  'gzip/broken': ['gzip', Buffer.from('not gzip at all'), 200],
+};
 /** Lenient: a client that holds a 300 MB body grows by far more than this. */
 const MAX_GROWTH_MB = 200;
 
@@ -37,7 +47,12 @@ before(async () => {
       case 'small/500': return stream({ size: 500, declare: false });
       case 'small/2000': return stream({ size: 2000, declare: false });
       case 'small/2000-declared': return stream({ size: 2000 });
-      default: return false;
+      default: {
+        const c = coded[path];
+        if (!c) return false;
+        res.writeHead(c[2], { 'Content-Type': 'application/json', 'Content-Encoding': c[0], 'Content-Length': c[1].length });
+        return void res.end(c[1]);
+      }
     }
   });
 });
@@ -128,6 +143,23 @@ describe('huge answers', () => {
     refusedTooLarge(r['small/2000'], 'a 2000-byte chunked body over 1024');
     refusedTooLarge(r['small/2000-declared'], 'a 2000-byte declared body over 1024');
     assert.equal(r['small/500'].ok, true, r['small/500'].message);
+  });
+
+  test('content-coded answers in Node: unpacked within maxResponseBytes, too_large past it', async () => {
+    assert.ok(coded['gzip/bomb'][1].length < MB, `the compressed body is ${coded['gzip/bomb'][1].length} bytes`);
+    const r = await inChild('coded', Object.keys(coded), { maxRetries: 0, maxResponseBytes: MB });
+    refusedTooLarge(r['gzip/bomb'], 'a gzip body that unpacks to 16 MiB');
+    for (const path of ['gzip/plain', 'deflate/plain', 'br/plain']) {
+      assert.equal(r[path].ok, true, `${path}: ${r[path].message}`);
+      assert.ok(r[path].length > 30, path);
+    }
+    // An error answer that unpacks past the error cap is judged by its status.
+    assert.equal(r['gzip/error'].ok, false);
+    assert.equal(r['gzip/error'].code, 'not_found', r['gzip/error'].message);
+    assert.ok(r['gzip/error'].message.length < 1000);
+    assert.equal(r['gzip/broken'].ok, false, 'a body that is not of its coding was accepted');
+    assert.equal(r['gzip/broken'].isKaizalaError, true, r['gzip/broken'].message);
+    for (const path of Object.keys(coded)) assert.equal(r[path].worksAfter, true, `${path}: ${r[path].worksAfter}`);
   });
 
   test('an error status with a 300 MB body: a KaizalaError, memory bounded, the process lives on', async () => {
