@@ -49,7 +49,6 @@ class Run {
     this.fail = undefined;
     this.hooked = false;
     this.hold = false;
-    this.unwatch = undefined;
     this.reason = undefined;
     this.d = { dispatch: (opts, handler) => this.dispatch(opts, handler) };
     this.abort = () => this.end(ABORTED);
@@ -89,17 +88,20 @@ function listen(user, how, f) {
   }
 }
 
+/** Ends `a`'s hold on the caller's signal and its deadline; keeps it for the next attempt when it ended on its own. */
+function release(a, user, unwatch) {
+  listen(user, 'removeEventListener', a.abort);
+  unwatch(a);
+  a.stop = undefined;
+  a.fail = undefined;
+  a.hooked = false;
+  if (!a.why && spare.length < SPARES) spare.push(a);
+}
+
 function run(a, f, user, go, unwatch) {
   listen(user, 'addEventListener', a.abort);
   // Once, when the attempt settles or is ended (a later settling of `go()` finds it done).
-  const done = () => {
-    listen(user, 'removeEventListener', a.abort);
-    unwatch(a);
-    a.stop = undefined;
-    a.fail = undefined;
-    a.hooked = false;
-    if (!a.why && spare.length < SPARES) spare.push(a);
-  };
+  const done = () => release(a, user, unwatch);
   // The attempt ends at its deadline even where the request cannot be stopped yet (not
   // connected) or at all (a fetch that does not dispatch through undici).
   return new Promise((ok, no) => {
@@ -164,24 +166,17 @@ const utf8 = new TextDecoder();
  * rest is not read), a redirect's not at all; a content coding is unpacked within the same caps.
  * Rejects with TIMEOUT or ABORTED when the run ended it, with anything else for a network failure.
  */
-function direct(a, url, headers, user, cap, errorCap) {
+function direct(a, url, headers, user, cap, errorCap, unwatch) {
   listen(user, 'addEventListener', a.abort);
-  const done = () => {
-    listen(user, 'removeEventListener', a.abort);
-    a.unwatch(a);
-    a.stop = undefined;
-    a.fail = undefined;
-    if (!a.why && spare.length < SPARES) spare.push(a);
-  };
   const at = url.indexOf('/', url.indexOf('//') + 2);
-  return new Promise((ok, no) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
     const end = (out, e) => {
       if (settled) return;
       settled = true;
-      done();
-      if (e === undefined) ok(out);
-      else no(e);
+      release(a, user, unwatch);
+      if (e === undefined) resolve(out);
+      else reject(e);
     };
     a.fail = (why) => end(undefined, why);
     let status = 0;
@@ -216,11 +211,12 @@ function direct(a, url, headers, user, cap, errorCap) {
             const r = head(s, raw);
             return stop(r ? { k: HEADERS, r } : { k: NETWORK }), false;
           }
-          const ok2 = s >= 200 && s < 300;
-          limit = ok2 ? cap : Math.min(cap, errorCap);
+          const ok = s >= 200 && s < 300;
+          limit = ok ? cap : Math.min(cap, errorCap);
+          // As attempt.js's `declaredLength` reads it.
           const length = only(raw, 'content-length');
           const declared = typeof length === 'string' && /^\s*\+?[0-9]+\s*$/.test(length) ? Number(length) : undefined;
-          if (ok2 && declared > limit) return stop({ k: TOO_LARGE }), false;
+          if (ok && declared > limit) return stop({ k: TOO_LARGE }), false;
           coding = only(raw, 'content-encoding');
           if (coding === undefined) return stop({ k: NETWORK }), false;
           if (coding !== null) coding = coding.trim().toLowerCase();
@@ -258,20 +254,20 @@ function direct(a, url, headers, user, cap, errorCap) {
       if (settled) return;
       if (user && user.aborted) return end({ k: ABORTED });
       let bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
-      const ok2 = status >= 200 && status < 300;
+      const ok = status >= 200 && status < 300;
       if (coding !== null) {
         try {
           bytes = unpack(bytes, coding, limit);
         } catch (e) {
           // Past the cap (an error answer is then judged by its status alone), or not of its coding.
           if (!(e instanceof RangeError)) return end({ k: NETWORK });
-          if (ok2) return end({ k: TOO_LARGE });
+          if (ok) return end({ k: TOO_LARGE });
           bytes = Buffer.alloc(0);
         }
         if (bytes === null) return end({ k: NETWORK });
       }
       const t = utf8.decode(bytes);
-      if (ok2) return end({ k: OK, t, s: status });
+      if (ok) return end({ k: OK, t, s: status });
       const r = head(status, raw);
       end(r ? { k: BODY, r, t } : { k: NETWORK });
     }
@@ -288,12 +284,9 @@ function undiciRunner(watch, unwatch) {
     a.at = performance.now() + timeoutMs;
     // Node's own fetch, seen to dispatch through undici: a bodiless GET goes to undici directly.
     const straight = f === nodeFetch && f === directFetch && init.method === 'GET' && init.body === undefined;
-    a.hold = !straight && f !== directFetch;
+    a.hold = f !== directFetch;
     watch(a);
-    if (straight) {
-      a.unwatch = unwatch;
-      return direct(a, url, init.headers, user, cap, errorCap);
-    }
+    if (straight) return direct(a, url, init.headers, user, cap, errorCap, unwatch);
     init.dispatcher = a.d;
     return run(a, f, user, go, unwatch);
   };

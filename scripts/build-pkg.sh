@@ -141,7 +141,7 @@ own=${own//,/, }
 } >"$stage/web/index.js"
 # Node runs the same web modules. The wasm is compiled synchronously and nothing awaits at the top
 # level, so that `require('kaizala')` works too (require of an ES module, Node 20.19 and later).
-# Its HTTP attempts run under undici's dispatcher rather than a signal (pkg-template/undici.js).
+# Its HTTP attempts run under undici's dispatcher rather than a signal, a bodiless GET straight to it (pkg-template/undici.js).
 {
   echo "$header"
   echo "import { readFileSync } from 'node:fs';"
